@@ -18,7 +18,8 @@ class DataProblem:
     code: str = "invalid_data"
 
     def __str__(self) -> str:
-        text = f"{self.source}: {self.location}: {self.message}"
+        located = self.message.startswith(self.location.split(", column ")[0]) and self.location
+        text = f"{self.source}: {self.message}" if located else f"{self.source}: {self.location}: {self.message}"
         return text + (f" ({self.hint})" if self.hint else "")
 
 
