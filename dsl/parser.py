@@ -135,13 +135,20 @@ class _ToAst(Transformer):
     def bool_type(self, meta, children):
         return ast.BoolType(self._span(meta))
 
+    def _unit(self, meta, children) -> str | None:
+        if not children or children[0] is None:
+            return None
+        unit = children[0][1:-1].strip()
+        if not unit:
+            raise _SyntaxProblem("empty_unit", "a unit in brackets cannot be empty", self._span(meta),
+                                 "write the unit, e.g. `[万元]`, or leave the brackets out")
+        return unit
+
     def number_type(self, meta, children):
-        unit = children[0][1:-1].strip() if children and children[0] is not None else None
-        return ast.NumberType(False, unit, self._span(meta))
+        return ast.NumberType(False, self._unit(meta, children), self._span(meta))
 
     def count_type(self, meta, children):
-        unit = children[0][1:-1].strip() if children and children[0] is not None else None
-        return ast.NumberType(True, unit, self._span(meta))
+        return ast.NumberType(True, self._unit(meta, children), self._span(meta))
 
     def text_type(self, meta, children):
         return ast.TextType(self._span(meta))
@@ -173,7 +180,11 @@ class _ToAst(Transformer):
         return ("default", children[0])
 
     def length_option(self, meta, children):
-        return ("length", (int(children[0]), int(children[1])))
+        low, high = str(children[0]), str(children[1])
+        if not (low.isdecimal() and high.isdecimal()):
+            raise _SyntaxProblem("bad_length", "a length runs between two whole numbers",
+                                 self._span(meta), "write `length 1..4`")
+        return ("length", (int(low), int(high)))
 
     # literals and atoms
     def number(self, meta, children):
@@ -210,7 +221,6 @@ class _ToAst(Transformer):
 
     def param_map_decl(self, meta, children):
         name, label, clause, rest = self._head(children)
-        start = rest[0].span if rest else self._span(meta)
         value = ast.MapValue(tuple(rest), self._span(meta))
         return ast.Param(name, label, clause, value, self._span(meta))
 
@@ -424,7 +434,9 @@ class _SourceComment:
 def scan_comments(text: str) -> list[_SourceComment]:
     """Every `# ...` comment outside string literals, in source order."""
     found, offset = [], 0
-    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+    # Split on "\n" only, as Lark counts lines: str.splitlines also breaks at
+    # \f, \x85 or \u2028, which may sit inside a string or a line.
+    for number, line in enumerate(re.findall(r"[^\n]*\n|[^\n]+$", text), start=1):
         in_string = escaped = False
         for col, ch in enumerate(line):
             if in_string:
@@ -540,20 +552,58 @@ def _describe_expected(expected: set[str]) -> str:
     return ", ".join(dict.fromkeys(names))
 
 
+def _error_state(exc: UnexpectedInput) -> tuple | None:
+    """(LR state, offending token type) of a parse error; None without a parser state."""
+    position = getattr(getattr(exc, "state", None), "position", None)
+    if position is None:
+        return None
+    return position, getattr(getattr(exc, "token", None), "type", None)
+
+
+@lru_cache(maxsize=1)
+def _example_codes() -> dict[tuple, str]:
+    """The code of each SYNTAX_ERRORS example, keyed by the LR state its parse fails
+    in, with and without the offending token's type.
+
+    Lark's `UnexpectedInput.match_examples` would also require the same depth of the
+    parser's stack, so `f(1 +` or an error inside a group would not match the example
+    `let x = 1 +`; the LR state alone says which construct is broken."""
+    codes: dict[tuple, str] = {}
+    for code, _, _, examples in SYNTAX_ERRORS:
+        for example in examples:
+            try:
+                _parser().parse(example)
+            except UnexpectedInput as exc:
+                key = _error_state(exc)
+                if key is not None:
+                    codes.setdefault(key, code)
+                    codes.setdefault(key[:1], code)
+    return codes
+
+
+def _matching_example_code(exc: UnexpectedInput) -> str | None:
+    key = _error_state(exc)
+    if key is None:
+        return None
+    if key[1] == "$END" and "RBRACE" in (getattr(exc, "expected", None) or ()):
+        # The file ends where `}` could come: some block is open. Its examples
+        # cannot list every block kind after every number of items (Lark gives
+        # each its own LR state), so this one is a rule.
+        return "unclosed_block"
+    codes = _example_codes()
+    return codes.get(key) or codes.get(key[:1])
+
+
 def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str):
     line = getattr(exc, "line", 0) or 0
     column = getattr(exc, "column", 0) or 0
     if isinstance(exc, UnexpectedEOF) or line <= 0:
-        lines = text.splitlines() or [""]
-        line, column = len(lines), len(lines[-1]) + 1
+        lines = text.split("\n")[:-1] or [""]  # lines as Lark counts them; text ends with "\n"
+        line, column = len(lines), len(lines[-1].rstrip("\r")) + 1
     offset = getattr(exc, "pos_in_stream", 0) or 0
     pos = Position(offset, line, column)
     span = Span(path, pos, Position(offset + 1, line, column + 1))
-    try:
-        label = exc.match_examples(_parser().parse, {code: examples for code, _, _, examples in SYNTAX_ERRORS},
-                                   use_accepts=True)
-    except Exception:  # match_examples re-parses examples; never let it hide the real error
-        label = None
+    label = _matching_example_code(exc)
     if label:
         code, message, hint, _ = next(entry for entry in SYNTAX_ERRORS if entry[0] == label)
         return error(code, message, span, hint)
@@ -568,6 +618,41 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str):
     return error("syntax_error", f"unexpected {found}", span, f"expected {expected}" if expected else None)
 
 
+def _too_deep(path: str):
+    """Hundreds of nested operators exhaust Python's stack in the tree walk."""
+    start = Position(0, 1, 1)
+    return error("too_deeply_nested", "the expressions of this file nest too deeply",
+                 Span(path, start, start), "name parts of the expression with `let`")
+
+
+# ---- sections ------------------------------------------------------------------
+
+_SECTION_KINDS = {ast.Group: "group", ast.Indicator: "indicator", ast.Table: "table", ast.Grade: "grade",
+                  ast.Input: "input", ast.Param: "param", ast.Let: "let", ast.Veto: "veto",
+                  ast.Validate: "validate", ast.Total: "total", ast.Bonus: "bonus", ast.Example: "example",
+                  ast.StandardHeader: "standard"}
+
+
+def _with_sections(node, section: str):
+    """Stamp every span with the declarations that enclose it, e.g.
+    `group business › indicator rd_score "研发投入"`, for diagnostics."""
+    kind = _SECTION_KINDS.get(type(node))
+    if kind is not None:
+        title = f"{kind} {node.name}" + (f' "{node.label}"' if getattr(node, "label", None) else "")
+        section = f"{section} › {title}" if section else title
+    changes = {}
+    for field in attrs.fields(type(node)):
+        value = getattr(node, field.name)
+        if field.name == "span":
+            changes["span"] = attrs.evolve(value, section=section)
+        elif isinstance(value, tuple):
+            if value and attrs.has(type(value[0])):
+                changes[field.name] = tuple(_with_sections(v, section) if attrs.has(type(v)) else v for v in value)
+        elif attrs.has(type(value)):
+            changes[field.name] = _with_sections(value, section)
+    return attrs.evolve(node, **changes)
+
+
 def parse(text: str, path: str = "<string>") -> ast.RuleFile:
     """Parse rule-file text into an AST; raise ParseError with a diagnostic on bad syntax."""
     source = text if text.endswith("\n") else text + "\n"
@@ -576,15 +661,19 @@ def parse(text: str, path: str = "<string>") -> ast.RuleFile:
         rule_file = _ToAst(path).transform(tree)
     except UnexpectedInput as exc:
         raise ParseError(_syntax_diagnostic(exc, source, path)) from None
+    except RecursionError:
+        raise ParseError(_too_deep(path)) from None
     except VisitError as exc:
         if isinstance(exc.orig_exc, _SyntaxProblem):
             raise ParseError(exc.orig_exc.diagnostic) from None
+        if isinstance(exc.orig_exc, RecursionError):
+            raise ParseError(_too_deep(path)) from None
         raise InternalError(f"parser transformer failed: {exc.orig_exc!r}") from exc.orig_exc
     rule_file = attrs.evolve(rule_file, span=Span(path, Position(0, 1, 1),
                                                    Position(len(source), source.count("\n") + 1, 1)))
     comments = scan_comments(source)
     rule_file, _ = _attach(rule_file, comments, path)
-    return rule_file
+    return _with_sections(rule_file, "")
 
 
 def parse_number(text: str) -> Fraction:

@@ -1,0 +1,15 @@
+"""The rulecheck engine: checked rules in, results and explanations out.
+
+    CheckedRules ──compile──▶ Plan ──evaluate(data)──▶ Outcome + TraceNode ──render──▶ terminal / JSON
+
+- compiler.py    names resolved, constants folded, expressions as closures
+- evaluator.py   one subject in one period, exact, memoised, traced
+- trace.py       the trace as data (TraceNode), Tracer / NullTracer
+- numbers.py     exact numbers: half-up rounding (四舍五入), decimal display
+- values.py      runtime values; Missing (no conclusion) and NOT_EVALUATED
+- data.py        applicant data from JSON, YAML, CSV, XLSX, validated against the inputs
+- results.py     the JSON result document with its receipt
+- render.py      rich trees and tables, and their plain-text twins
+- testing.py     the examples beside the rules (`rulecheck test`)
+- cli.py         the `rulecheck` command and its exit codes
+"""

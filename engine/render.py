@@ -119,7 +119,8 @@ def score_text(value) -> str:
 def summary_table(plan, outcome) -> Table:
     table = Table(title="综合评价", show_lines=False)
     for column in ("一级指标", "二级指标", "指标", "条款", "分值", "得分", "说明"):
-        table.add_column(column, justify="right" if column in ("分值", "得分") else "left")
+        table.add_column(column, justify="right" if column in ("分值", "得分") else "left",
+                         overflow="fold")
     for first, second, label, clause, points, value, level, _ in indicator_rows(plan, outcome):
         note = describe(level) if level is not None and not isinstance(level, Missing) else ""
         if isinstance(value, Missing):

@@ -137,7 +137,7 @@ def test_a_wrong_expectation_fails_with_exit_1(capsys, tmp_path):
 
 def test_fmt_check_reports_and_fmt_rewrites(capsys, tmp_path):
     messy = tmp_path / "messy.rules"
-    messy.write_text('input  x "标签"§"1" : number\nlet   y="y" § "2"=x*2   # why\n', encoding="utf-8")
+    messy.write_text('input  x "标签"§"1" : number\nlet   y "y"§"2"=x*2   # why\n', encoding="utf-8")
     code, out, _ = rulecheck(capsys, "fmt", "--check", messy)
     assert code == 1 and "would reformat" in out
     code, _, _ = rulecheck(capsys, "fmt", messy)
