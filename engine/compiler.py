@@ -127,16 +127,21 @@ class Plan:
 # ---- expressions ----------------------------------------------------------------
 
 class _ConstContext:
-    """Evaluates constant expressions (parameters, table bounds) at compile time."""
+    """Evaluates constant expressions (parameters, table bounds) at compile time.
+    Parameters are computed on first use, so one may refer to another declared
+    after it (the checker has ruled out cycles)."""
 
-    def __init__(self, params):
-        self.params = params
+    def __init__(self, compiler: _Compiler):
+        self.compiler = compiler
+        self.params = compiler.params
 
     def param(self, name):
+        if name not in self.params:
+            self.params[name] = _param_value(self.compiler, self.compiler.kind_of(name), self)
         return self.params[name]
 
     def param_field(self, name, field):
-        return self.params[name][field]
+        return self.param(name)[field]
 
     def input(self, name):
         raise EvalError(f"`{name}` is an input, not a constant")
@@ -536,9 +541,9 @@ def compile_rules(checked: CheckedRules) -> Plan:
     """Compile checked rules into a plan; the rules must have no check errors."""
     compiler = _Compiler(checked)
     symbols = checked.symbols
-    consts = _ConstContext(compiler.params)
+    consts = _ConstContext(compiler)
     for decl in symbols.of_kind(ast.Param):
-        compiler.params[decl.name] = _param_value(compiler, decl, consts)
+        consts.param(decl.name)
     lets = {d.name: compiler.expr(d.expr, frozenset()) for d in symbols.of_kind(ast.Let)}
     tables = {d.name: _compile_table(compiler, d, consts)
               for d in symbols.of_kind(ast.Table) + symbols.of_kind(ast.Grade)}

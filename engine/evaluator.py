@@ -23,7 +23,7 @@ from engine.compiler import CompiledCheck, CompiledTable, Plan, absent
 from engine.errors import DataError, DataProblem, EvalError
 from engine.numbers import describe
 from engine.trace import NullTracer, StepKind, TraceNode, Tracer
-from engine.values import NOT_EVALUATED, Missing
+from engine.values import NOT_EVALUATED, Missing, exact_values
 
 
 @attrs.frozen
@@ -169,6 +169,8 @@ class Evaluation:
     def _match(self, table: CompiledTable):
         """Apply the hit policy; record each row tested and why it failed."""
         column_values = [fn(self, {}) for fn in table.column_fns]
+        if column_values and all(absent(v) for v in column_values):
+            return absent(*column_values)  # no row can be chosen; the reads say why
         matched, undecided = [], []
         for row in table.rows:
             verdict, failed = _row_verdict(row, column_values)
@@ -393,6 +395,7 @@ def evaluate(plan: Plan, values: Mapping[str, object], trace: bool = True, sourc
     """Evaluate one applicant; raise DataError for invalid data, EvalError when
     the rules cannot conclude on it (e.g. a value falls between all rows of a table)."""
     tracer = Tracer() if trace else NullTracer()
+    values = {name: exact_values(value) for name, value in values.items()}
     evaluation = Evaluation(plan, values, tracer)
     evaluation.run(source)
     results = {}

@@ -120,7 +120,7 @@ class Tracer:
 
     def leaf(self, kind: StepKind, name: str = "", label: str | None = None, clause: str | None = None,
              value: object = None, detail: str = "", span: Span = NO_SPAN) -> None:
-        self._stack[-1].children.append(TraceNode(kind, name, label, clause, value, detail, (), (), span))
+        self._stack[-1].children.append(TraceNode(kind, name, label, clause, value, detail, span=span))
 
     def read(self, name: str, value: object, unit: str | None = None) -> None:
         self._stack[-1].reads.append(Read(name, value, unit))

@@ -70,3 +70,19 @@ def exact(value) -> Fraction:
     if isinstance(value, str):
         return Fraction(Decimal(value.strip()))
     raise TypeError(f"not a number: {value!r}")
+
+
+def exact_values(value):
+    """`value` with every number made an exact Fraction (bools kept), recursively:
+    the evaluator's boundary, so no caller can slip a binary float into it."""
+    if isinstance(value, bool) or isinstance(value, (str, Missing, _NotEvaluated)) or value is None:
+        return value
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        return exact(value)
+    if isinstance(value, (tuple, list)):
+        return tuple(exact_values(v) for v in value)
+    if isinstance(value, dict):
+        return {k: exact_values(v) for k, v in value.items()}
+    return value

@@ -20,6 +20,11 @@ ENTERPRISE = DRAFT / "enterprise.rules"
 CARMAKER = DRAFT / "examples" / "carmaker.yaml"
 
 
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # rich folds narrow tables; keep assertions about text stable
+
+
 def rulecheck(capsys, *args):
     code = main([str(a) for a in args])
     out, err = capsys.readouterr()
