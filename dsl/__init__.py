@@ -7,9 +7,13 @@
 - grammar.lark    the LALR grammar
 - parser.py       parse(text, path) -> ast.RuleFile; the only module importing Lark
 - ast.py          frozen attrs nodes; equality ignores spans
-- loader.py       load_ruleset(path) -> RuleSet: a file and its imports
+- loader.py       load_ruleset(path) -> RuleSet: a file and its imports (parsed files cached)
 - symbols.py      the one namespace of a rule set
-- checker.py      check(ruleset) -> CheckedRules: names, types, units, tables, points
+- checker.py      check(ruleset) -> CheckedRules: the table of sub-checks (CHECKS)
+- typecheck.py    type, unit and enum inference, memoised (typesys.py: the types;
+                  units.py: unit algebra; functions.py: built-in functions and aggregates)
+- ranges.py       constant folding and interval bounds, to prove scores stay within points
+- coverage.py     band tables: gaps, overlaps and unreachable rows over declared domains
 - formatter.py    format_text(text) -> canonical text; comments kept
 - diagnostics.py  Diagnostic records, their plain rendering, the error hierarchy
 

@@ -5,18 +5,29 @@ Imports are resolved relative to the importing file, each file is parsed once
 diagnostic at the `import` line. The result is a `RuleSet`: the files in
 dependency order (imports first), with their texts kept for diagnostics and
 the rule set's content hash for receipts.
+
+Parsed files are cached on disk, as Python caches bytecode: the key is the
+file's path and text and the source of the parser itself, so any change to
+either parses afresh. A cache hit does not even import Lark, which keeps a
+one-shot `rulecheck run` quick. The cache lives in `$RULECHECK_CACHE_DIR`, else
+`$XDG_CACHE_HOME/rulecheck`, else `~/.cache/rulecheck`; `RULECHECK_NO_CACHE=1`
+turns it off, and an unwritable cache is silently skipped.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
+from functools import lru_cache
 from pathlib import Path
 
 import attrs
 
 from dsl import ast
 from dsl.diagnostics import CheckError, ParseError, error
-from dsl.parser import parse
+
+_PARSER_SOURCES = ("grammar.lark", "parser.py", "ast.py", "source.py")
 
 
 @attrs.frozen
@@ -40,6 +51,48 @@ class RuleSet:
     def declarations(self):
         for rule_file in self.files:
             yield from ast.declarations(rule_file.items)
+
+
+@lru_cache(maxsize=1)
+def _parser_fingerprint() -> bytes:
+    digest = hashlib.sha256()
+    for name in _PARSER_SOURCES:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.digest()
+
+
+def _cache_dir() -> Path | None:
+    if os.environ.get("RULECHECK_NO_CACHE"):
+        return None
+    if os.environ.get("RULECHECK_CACHE_DIR"):
+        return Path(os.environ["RULECHECK_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "rulecheck"
+
+
+def parse_cached(text: str, path: str) -> ast.RuleFile:
+    """`dsl.parser.parse`, through the on-disk cache of parsed files."""
+    directory = _cache_dir()
+    entry = None
+    if directory is not None:
+        key = hashlib.sha256(_parser_fingerprint() + path.encode() + b"\0" + text.encode()).hexdigest()
+        entry = directory / f"{key}.ast"
+        try:
+            with entry.open("rb") as stream:
+                return pickle.load(stream)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            pass  # absent or stale: parse afresh
+    from dsl.parser import parse  # imports Lark: only on a cache miss
+    rule_file = parse(text, path)
+    if entry is not None:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            partial = entry.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(pickle.dumps(rule_file, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(partial, entry)
+        except OSError:
+            pass
+    return rule_file
 
 
 def display_path(path: Path) -> str:
@@ -79,7 +132,7 @@ def load_ruleset(path: str | Path) -> RuleSet:
         text = read_text(file_path)
         shown = display_path(file_path)
         sources[shown] = text
-        rule_file = parse(text, shown)
+        rule_file = parse_cached(text, shown)
         files[resolved] = rule_file
         for imported in rule_file.imports:
             visit(file_path.parent / imported.path, stack + (resolved,), imported)
@@ -99,5 +152,6 @@ def load_ruleset(path: str | Path) -> RuleSet:
 
 def load_ruleset_from_text(text: str, path: str = "<string>") -> RuleSet:
     """A rule set of one file with no imports, for tests and tools."""
+    from dsl.parser import parse
     rule_file = parse(text, path)
     return RuleSet(rule_file, (rule_file,), {path: text})

@@ -13,3 +13,5 @@
 - testing.py     the examples beside the rules (`rulecheck test`)
 - cli.py         the `rulecheck` command and its exit codes
 """
+
+__version__ = "0.1.0"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Callable
 import attrs
 
 from dsl import ast
+from dsl.formatter import format_expr
 from engine.errors import EvalError
 from engine.numbers import round_half_up
 from engine.values import NOT_EVALUATED, Missing, is_number
@@ -158,10 +159,9 @@ class _Compiler:
         self.sources = checked.ruleset.sources
 
     def source_text(self, node) -> str:
-        """The author's text of `node`, continuations joined."""
+        """The author's text of a table cell, as written (`≥ 4%`, `(8, 10]`)."""
         span = node.span
-        text = self.sources.get(span.path, "")[span.start.offset:span.end.offset]
-        return " ".join(text.replace("\\\n", " ").split())
+        return " ".join(self.sources.get(span.path, "")[span.start.offset:span.end.offset].split())
 
     def kind_of(self, name: str):
         return self.symbols.decls.get(name)
@@ -502,7 +502,7 @@ def _compile_table(compiler: _Compiler, decl, consts) -> CompiledTable:
 
 
 def _conditions(compiler: _Compiler, applies, owner: str) -> tuple[CompiledCondition, ...]:
-    return tuple(CompiledCondition(compiler.expr(a.cond, frozenset()), compiler.source_text(a.cond),
+    return tuple(CompiledCondition(compiler.expr(a.cond, frozenset()), format_expr(a.cond),
                                    a.clause, owner) for a in applies)
 
 
@@ -561,13 +561,13 @@ def compile_rules(checked: CheckedRules) -> Plan:
 
     def compile_check(decl):
         inherited = tuple(c for g in symbols.groups_of[decl.name] for c in group_applies[g.name])
-        requires = tuple(CompiledCondition(compiler.expr(e, frozenset()), compiler.source_text(e), decl.clause, decl.name)
+        requires = tuple(CompiledCondition(compiler.expr(e, frozenset()), format_expr(e), decl.clause, decl.name)
                          for e in decl.requires)
         return CompiledCheck(decl, requires, inherited + _conditions(compiler, decl.applies, decl.name))
 
     vetoes = {d.name: compile_check(d) for d in symbols.of_kind(ast.Veto)}
     validates = {d.name: compile_check(d) for d in symbols.of_kind(ast.Validate)}
-    formulas = {d.name: compiler.source_text(d.expr) for d in symbols.of_kind(ast.Let)}
-    formulas.update({d.name: compiler.source_text(d.score) for d in symbols.indicators})
+    formulas = {d.name: format_expr(d.expr) for d in symbols.of_kind(ast.Let)}
+    formulas.update({d.name: format_expr(d.score) for d in symbols.indicators})
     return Plan(checked, compiler.params, lets, tables, indicators, vetoes, validates, group_applies,
                 _display_units(compiler, checked, tables), formulas)

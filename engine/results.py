@@ -15,17 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 from fractions import Fraction
-from importlib import metadata
 
 from engine.numbers import json_number
 from engine.values import NOT_EVALUATED, Missing
 
 
 def engine_version() -> str:
-    try:
-        return metadata.version("rulecheck")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
+    import engine
+    return engine.__version__
 
 
 def plain_value(value):

@@ -93,9 +93,16 @@ def test_enterprise_types_and_domains_are_inferred():
     assert types["grade"].values == {"未达等级", "浅绿", "中绿", "深绿", "不予认定"}
 
 
+def _unpadded(text: str) -> str:
+    """The text with table cells' alignment padding removed, so edits and
+    searches can be written as `| [5%, 15%) | 3 |` whatever the layout."""
+    return "\n".join(re.sub(r" *\| *", " | ", line).strip() if line.lstrip().startswith("|") else line
+                     for line in text.split("\n"))
+
+
 def _enterprise_with(old: str, new: str):
     """enterprise.rules with one edit, checked in memory; returns (checked, edited text)."""
-    text = (STANDARD_DIR / "enterprise.rules").read_text(encoding="utf-8")
+    text = _unpadded((STANDARD_DIR / "enterprise.rules").read_text(encoding="utf-8"))
     assert text.count(old) == 1, old
     text = text.replace(old, new)
     common = (STANDARD_DIR / "common.rules").read_text(encoding="utf-8")
