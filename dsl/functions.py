@@ -11,7 +11,7 @@ Signatures:
 - `min`, `max`: numbers of one unit (or one list of numbers); `abs`, `floor`,
   `ceil`, `round(x, places = 0)`: a number, keeping its unit;
 - `len` (a list or text), `first`, `last` (a list), `count_true(conditions…)`;
-- `present(input)`: the name of an input, never its value;
+- `present(input)` / `present(record.field)`: whether the data gave it, never its value;
 - aggregates `sum`, `mean`, `min`, `max` over numbers, `count`, `all`, `any`
   over true/false values, from a list or a whole-number range `a .. b`.
 """
@@ -52,7 +52,7 @@ class BuiltinTyping:
                 self.expr(arg, scope)
             return ANY
         if func == "present":
-            return self._present(args[0])
+            return self._present(args[0], scope)
         types = [self.expr(a, scope) for a in args]
         if func == "count_true":
             for arg, found in zip(args, types):
@@ -98,9 +98,13 @@ class BuiltinTyping:
             return NumT(True, value.unit)
         return value
 
-    def _present(self, arg) -> Ty:
-        """`present(input)` takes an input's name: it asks whether the data gave it."""
+    def _present(self, arg, scope) -> Ty:
+        """`present(input)` or `present(record.field)`: whether the data gave it."""
         if isinstance(arg, ast.Name) and isinstance(self.symbols.decls.get(arg.id), ast.Input):
+            return BOOL
+        if isinstance(arg, ast.Field) and not (isinstance(arg.obj, ast.Name) and arg.obj.id not in scope
+                                               and arg.obj.id in self.symbols.decls):
+            self.expr(arg, scope)  # reports an unknown record field
             return BOOL
         if self._is_free_name(arg, {}):
             self._error("undefined_name", f"`{arg.id}` is not declared", arg,

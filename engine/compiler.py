@@ -332,7 +332,15 @@ class _Compiler:
     def expr_Call(self, node: ast.Call, scope):
         """atom: NAME "(" [expr ("," expr)*] ")\""""
         if node.func == "present":
-            name = node.args[0].id
+            target = node.args[0]
+            if isinstance(target, ast.Field):  # a field of a record: given in the data?
+                record, field = self.expr(target.obj, scope), target.name
+
+                def field_present(ctx, env):
+                    value = record(ctx, env)
+                    return absent(value) or field in value
+                return field_present
+            name = target.id
             return lambda ctx, env: ctx.is_present(name)
         args = [self.expr(a, scope) for a in node.args]
         func = _FUNCTIONS[node.func]

@@ -127,3 +127,13 @@ def test_undetermined_carries_its_reason():
 
 def test_power_needs_a_whole_exponent():
     assert results('input n "n" : count\nresult r "r" § "1" = (1 - 6%) ^ n\n', n=F(2))["r"] == F("0.8836")
+
+
+def test_present_asks_whether_a_record_field_was_given():
+    text = '''input vs "vs" : list of record {
+  sfc "SFC" : number optional
+  mass "G" : number
+}
+result r "r" § "1" = sum(for v in vs: if present(v.sfc) then v.sfc else v.mass * 2)
+'''
+    assert results(text, vs=({"sfc": F(3), "mass": F(1)}, {"mass": F(5)}))["r"] == 13
