@@ -702,8 +702,28 @@ class Group:
         return tuple(i for i in self.items if isinstance(i, AppliesWhen))
 
 
+@attrs.frozen
+class Derive:
+    """Values computed for each record of the input list `name` (for which `where`
+    holds), read as fields of its records (`m.model_credit`); its `result`s are
+    listed per record in the results, identified by the record's `key` field."""
+
+    name: str  # the input list
+    label: str | None
+    clause: str | None
+    var: str
+    where: Expr | None
+    key: str | None
+    items: tuple[Union[Let, Comment], ...]
+    span: Span = _span()
+
+    @property
+    def lets(self) -> tuple[Let, ...]:
+        return tuple(i for i in self.items if isinstance(i, Let))
+
+
 Decl = Union[StandardHeader, Import, Input, Param, Let, Table, Grade, Group,
-             Indicator, Bonus, Veto, Validate, Total, Example]
+             Indicator, Bonus, Veto, Validate, Total, Example, Derive]
 
 NAMED_DECLS = (Input, Param, Let, Table, Grade, Group, Indicator, Bonus, Veto, Validate, Total, Example)
 

@@ -92,6 +92,16 @@ def check_duplicates(ctx: Context) -> Iterator[Diagnostic]:
         yield error("duplicate_name", f"`{later.name}` is already declared", later.span,
                     "rename one of them: all names of a rule set share one namespace",
                     ((f"first declared here as {_kind(first)}", first.span),))
+    for later in ctx.symbols.derive_duplicates:
+        first = ctx.symbols.derives[later.name]
+        yield error("duplicate_name", f"`{later.name}` already has a derive block", later.span,
+                    "put all values derived for its records in one block", (("the first one", first.span),))
+    for block in ctx.symbols.derives.values():
+        target = ctx.symbols.decls.get(block.name)
+        if not isinstance(target, ast.Input):
+            yield error("undefined_name", f"`derive {block.name}`: there is no input list `{block.name}`", block.span,
+                        did_you_mean(block.name, ctx.symbols.inputs))
+        yield from _twice(block.lets, lambda let: let.name, "derived value")
     for decl in ctx.declarations():
         # a group's nested declarations come up on their own
         for node in ast.walk(decl) if not isinstance(decl, ast.Group) else ():
@@ -523,6 +533,11 @@ def check_clauses(ctx: Context) -> Iterator[Diagnostic]:
         make = error if isinstance(decl, CLAUSE_REQUIRED) else warning
         yield make("missing_clause", f"{_kind_word(decl)} `{decl.name}` does not cite its clause", decl.span,
                    'add `§ "5.2.1"` after its name or label, so traces and reports can cite it')
+    for block in ctx.symbols.derives.values():
+        for let in block.lets:
+            if let.clause is None:
+                yield warning("missing_clause", f"derived value `{let.name}` does not cite its clause", let.span,
+                              'add `§ "…"` after its name or label, so traces and reports can cite it')
 
 
 CHECKS = (check_duplicates, check_references, check_types, check_cycles, check_params, check_inputs,

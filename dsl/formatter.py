@@ -132,7 +132,7 @@ _KEYWORDS = {ast.StandardHeader: "standard", ast.Import: "import", ast.Input: "i
              ast.Param: "param", ast.Table: "table", ast.Grade: "grade", ast.Group: "group",
              ast.Indicator: "indicator", ast.Bonus: "bonus", ast.Veto: "veto",
              ast.Validate: "validate", ast.Total: "total", ast.Example: "example",
-             ast.AppliesWhen: "applies"}
+             ast.AppliesWhen: "applies", ast.Derive: "derive"}
 
 
 # A line being laid out: (indentation in columns, text). The ` \\` that ends
@@ -305,6 +305,14 @@ class _Formatter:
 
     def fmt_Group(self, node: ast.Group, depth: int) -> list[str]:
         opener = INDENT * depth + self.head("group", node.name, node.label, node.clause)
+        return self.block(opener, node.items, depth, declarations=True)
+
+    def fmt_Derive(self, node: ast.Derive, depth: int) -> list[str]:
+        opener = INDENT * depth + self.head("derive", node.name, node.label, node.clause) + f" for {node.var}"
+        if node.where is not None:
+            opener += f" where {self.expr(node.where)}"
+        if node.key is not None:
+            opener += f" key {node.key}"
         return self.block(opener, node.items, depth, declarations=True)
 
     def fmt_AppliesWhen(self, node: ast.AppliesWhen, depth: int) -> list[str]:

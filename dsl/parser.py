@@ -348,6 +348,13 @@ class _ToAst(Transformer):
         clause = children[1].text if len(children) > 1 and children[1] is not None else None
         return ast.ExcludingItem(str(children[0]), clause, self._span(meta))
 
+    # derive_decl: "derive" NAME STRING? clause? "for" NAME ["where" expr] ["key" NAME] "{" let_decl* "}"
+    def derive_decl(self, meta, children):
+        name, label, clause, rest = self._head(children)
+        var, where, key, *items = rest
+        return ast.Derive(name, label, clause, str(var), where, str(key) if key is not None else None,
+                          tuple(items), self._span(meta))
+
     def example_decl(self, meta, children):
         name, label, _, rest = self._field_head(children)
         return ast.Example(name, label, tuple(rest), self._span(meta))
@@ -630,7 +637,7 @@ def _too_deep(path: str):
 _SECTION_KINDS = {ast.Group: "group", ast.Indicator: "indicator", ast.Table: "table", ast.Grade: "grade",
                   ast.Input: "input", ast.Param: "param", ast.Let: "let", ast.Veto: "veto",
                   ast.Validate: "validate", ast.Total: "total", ast.Bonus: "bonus", ast.Example: "example",
-                  ast.StandardHeader: "standard"}
+                  ast.StandardHeader: "standard", ast.Derive: "derive"}
 
 
 def _with_sections(node, section: str):

@@ -18,6 +18,13 @@ class SymbolTable:
     groups_of: dict[str, tuple[ast.Group, ...]]  # enclosing groups, outermost first
     order: tuple[str, ...]  # declaration order over the whole rule set
     duplicates: tuple[tuple[object, object], ...]  # (first, later)
+    derives: dict[str, ast.Derive] = attrs.field(factory=dict)  # input list → its derive block
+    derive_duplicates: tuple[ast.Derive, ...] = ()
+
+    def derived_field(self, list_name: str, field: str) -> ast.Let | None:
+        """The `let` of a derive block that computes `field` for records of `list_name`."""
+        block = self.derives.get(list_name)
+        return next((let for let in block.lets if let.name == field), None) if block else None
 
     def of_kind(self, kind) -> list:
         return [self.decls[n] for n in self.order if isinstance(self.decls[n], kind)]
@@ -40,9 +47,17 @@ def build_symbols(files) -> SymbolTable:
     groups_of: dict[str, tuple[ast.Group, ...]] = {}
     order: list[str] = []
     duplicates = []
+    derives: dict[str, ast.Derive] = {}
+    derive_duplicates = []
 
     def visit(items, groups):
         for item in items:
+            if isinstance(item, ast.Derive):
+                if item.name in derives:
+                    derive_duplicates.append(item)
+                else:
+                    derives[item.name] = item
+                continue
             if not isinstance(item, ast.NAMED_DECLS):
                 continue
             if item.name in decls:
@@ -56,4 +71,4 @@ def build_symbols(files) -> SymbolTable:
 
     for rule_file in files:
         visit(rule_file.items, ())
-    return SymbolTable(decls, groups_of, tuple(order), tuple(duplicates))
+    return SymbolTable(decls, groups_of, tuple(order), tuple(duplicates), derives, tuple(derive_duplicates))

@@ -85,6 +85,9 @@ class Typer(BuiltinTyping):
             case ast.Input():
                 declared = from_ast(decl.type, self._bad_unit)
                 self._input_options(decl, declared)
+                block = self.symbols.derives.get(decl.name)
+                if block is not None:
+                    return self._derived(block, declared)
                 return declared
             case ast.Param(value=ast.MapValue() as value):
                 return self._map(decl, value)
@@ -104,6 +107,32 @@ class Typer(BuiltinTyping):
             case ast.Veto() | ast.Validate():
                 return BOOL
         return NotValueT(f"a {type(decl).__name__.lower()}")
+
+    def _derived(self, block: ast.Derive, declared: Ty) -> Ty:
+        """The input list's type with the block's values added as record fields.
+        Inside the block the record is `block.var` and earlier lets are in scope
+        by name; a let may only use the lets above it."""
+        if not (isinstance(declared, ListT) and isinstance(declared.element, RecordT)):
+            self._error("type_mismatch", f"`derive` works on a list of records, but `{block.name}` is "
+                        f"{describe(declared)}", block)
+            return declared
+        record = declared.element
+        scope: dict[str, Ty] = {block.var: record}
+        if block.where is not None:
+            self._expect_bool(block.where, scope, "a `derive … where` condition")
+        if block.key is not None and record.field(block.key) is None:
+            self._error("unknown_field", f"`key {block.key}` is not a field of `{block.name}`", block,
+                        did_you_mean(block.key, [f for f, _ in record.fields]))
+        for let in block.lets:
+            if let.name in self.symbols.decls or record.field(let.name) is not None or let.name == block.var:
+                self._error("duplicate_name", f"`{let.name}` is already a name or a field of `{block.name}`", let,
+                            "give the derived value a name of its own")
+                continue
+            found = self.expr(let.expr, scope)
+            record = RecordT(record.fields + ((let.name, found),))
+            scope = {**scope, block.var: record, let.name: found}
+            self.types[f"{block.name}.{let.name}"] = found
+        return ListT(record)
 
     def _check_body(self, decl) -> None:
         """Check the expressions of declarations whose value is not an expression."""

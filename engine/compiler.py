@@ -101,6 +101,15 @@ class CompiledCheck:
 
 
 @attrs.frozen
+class CompiledDerive:
+    decl: ast.Derive
+    where: Closure | None
+    where_text: str
+    lets: dict[str, Closure]
+    formulas: dict[str, str]
+
+
+@attrs.frozen
 class Plan:
     checked: CheckedRules
     params: dict[str, object]
@@ -112,6 +121,7 @@ class Plan:
     group_applies: dict[str, tuple[CompiledCondition, ...]]
     units: dict[str, str]
     formulas: dict[str, str]
+    derives: dict[str, CompiledDerive] = attrs.field(factory=dict)
 
     @property
     def symbols(self):
@@ -157,6 +167,8 @@ class _Compiler:
         self.symbols = checked.symbols
         self.params: dict[str, object] = {}
         self.sources = checked.ruleset.sources
+        self.block_lets: dict[str, str] = {}  # in a derive block: its let names → the record variable
+        self.derived_fields = {let.name for block in checked.symbols.derives.values() for let in block.lets}
 
     def source_text(self, node) -> str:
         """The author's text of a table cell, as written (`≥ 4%`, `(8, 10]`)."""
@@ -197,6 +209,9 @@ class _Compiler:
     def expr_Name(self, node: ast.Name, scope):
         """atom: NAME — a loop variable, a declared name, or an enum value."""
         name = node.id
+        if name in self.block_lets and name not in scope:
+            var = self.block_lets[name]
+            return lambda ctx, env: ctx.derived(env[var], name)
         if name in scope:
             return lambda ctx, env: env[name]
         decl = self.kind_of(name)
@@ -216,13 +231,18 @@ class _Compiler:
             param = node.obj.id
             return lambda ctx, env: ctx.param_field(param, field)
         obj = self.expr(node.obj, scope)
+        derivable = field in self.derived_fields
 
         def field_of(ctx, env):
             value = obj(ctx, env)
             if absent(value):
                 return absent(value)
             if field in value:
+                if "__path__" in value:
+                    ctx.tracer.read(f"{value['__path__']}.{field}", value[field])
                 return value[field]
+            if derivable and "__list__" in value:
+                return ctx.derived(value, field)
             return Missing(frozenset({f"{value.get('__path__', '?')}.{field}"}))
         return field_of
 
@@ -573,9 +593,19 @@ def compile_rules(checked: CheckedRules) -> Plan:
                          for e in decl.requires)
         return CompiledCheck(decl, requires, inherited + _conditions(compiler, decl.applies, decl.name))
 
+    derives = {}
+    for block in symbols.derives.values():
+        compiler.block_lets = {let.name: block.var for let in block.lets}
+        scope = frozenset({block.var})
+        derives[block.name] = CompiledDerive(
+            block, compiler.expr(block.where, scope) if block.where is not None else None,
+            format_expr(block.where) if block.where is not None else "",
+            {let.name: compiler.expr(let.expr, scope) for let in block.lets},
+            {let.name: format_expr(let.expr) for let in block.lets})
+        compiler.block_lets = {}
     vetoes = {d.name: compile_check(d) for d in symbols.of_kind(ast.Veto)}
     validates = {d.name: compile_check(d) for d in symbols.of_kind(ast.Validate)}
     formulas = {d.name: format_expr(d.expr) for d in symbols.of_kind(ast.Let)}
     formulas.update({d.name: format_expr(d.score) for d in symbols.indicators})
     return Plan(checked, compiler.params, lets, tables, indicators, vetoes, validates, group_applies,
-                _display_units(compiler, checked, tables), formulas)
+                _display_units(compiler, checked, tables), formulas, derives)

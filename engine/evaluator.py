@@ -37,13 +37,23 @@ class Outcome:
     values: dict[str, object] = attrs.field(factory=dict, repr=False)  # every named value computed
 
     def affected_by(self) -> dict[str, list[str]]:
-        """Each absent input → the results it left without a conclusion."""
+        """Each absent input → the results it left without a conclusion
+        (per-record results are named by path: `models[0].model_credit`)."""
         affected: dict[str, list[str]] = {name: [] for name in self.missing_inputs}
-        for result, value in self.results.items():
+        for result, value in self._flat_results():
             if isinstance(value, Missing):
                 for name in sorted(value.inputs):
                     affected.setdefault(name, []).append(result)
         return affected
+
+    def _flat_results(self):
+        for result, value in self.results.items():
+            if isinstance(value, tuple) and value and all(isinstance(v, dict) for v in value):
+                for i, record in enumerate(value):
+                    for field, field_value in record.items():
+                        yield f"{record.get('__path__', f'{result}[{i}]')}.{field}", field_value
+            else:
+                yield result, value
 
 
 class Evaluation:
@@ -55,6 +65,7 @@ class Evaluation:
         self.tracer = tracer
         self.memo: dict[str, object] = {}
         self.levels: dict[str, object] = {}
+        self.record_results: dict[str, object] = {}  # input list → its per-record results
         self.inputs = plan.symbols.inputs
         self.excluded = self._excluded_indicators()
 
@@ -79,6 +90,33 @@ class Evaluation:
         self.tracer.read(f"{name}.{field}", value)
         return value
 
+    def derived(self, record: dict, field: str):
+        """A value of a derive block for one record: computed once, traced under
+        the step that first needed it, as `models[3].model_credit`."""
+        path = f"{record['__path__']}.{field}"
+        value = self.memo.get(path, _UNSET)
+        if value is _UNSET:
+            self.memo[path] = _IN_PROGRESS
+            value = self.memo[path] = self._derive(record, field, path)
+        elif value is _IN_PROGRESS:
+            raise EvalError(f"`{path}` depends on itself")
+        self.tracer.read(path, value)
+        return value
+
+    def _derive(self, record: dict, field: str, path: str):
+        block = self.plan.derives[record["__list__"]]
+        env = {block.decl.var: record}
+        if block.where is not None:
+            holds = block.where(self, env)
+            if absent(holds) or not holds:
+                return absent(holds) or Missing(reasons=(
+                    f"`{field}` is derived only where {block.where_text}",))
+        let = next(let for let in block.decl.lets if let.name == field)
+        with self.tracer.node(StepKind.VALUE, path, let.label, let.clause, let.span) as node:
+            node.detail = block.formulas[field]
+            node.value = block.lets[field](self, env)
+            return node.value
+
     def value(self, name: str):
         value = self.memo.get(name, _UNSET)
         if value is _UNSET:
@@ -93,10 +131,33 @@ class Evaluation:
     def _input_value(self, name: str):
         decl = self.inputs[name]
         if name in self.data:
-            return _with_defaults(self.data[name], decl.type, name)
+            return _with_defaults(self.data[name], decl.type, name, name)
         if decl.default is not None:
             return _literal(decl.default)
         return Missing(frozenset({name}))
+
+    def _records_of(self, block) -> tuple:
+        """Per-record results of a derive block: the key field and each `result` let."""
+        records = self.input(block.decl.name)
+        if absent(records):
+            return absent(records)
+        exported = [let.name for let in block.decl.lets if let.exported]
+        rows = []
+        for record in records:
+            if block.where is not None and self._record_excluded(block, record):
+                continue
+            key = record.get(block.decl.key) if block.decl.key else None
+            with self.tracer.node(StepKind.RECORD, record["__path__"], None if key is None else describe(key),
+                                  block.decl.clause, block.decl.span) as node:
+                row = {"__path__": record["__path__"]} | ({block.decl.key: key} if block.decl.key else {})
+                row.update({name: self.derived(record, name) for name in exported})
+                node.value = {k: v for k, v in row.items() if k not in (block.decl.key, "__path__")}
+            rows.append(row)
+        return tuple(rows)
+
+    def _record_excluded(self, block, record) -> bool:
+        holds = block.where(self, {block.decl.var: record})
+        return holds is False
 
     def _excluded_indicators(self) -> frozenset[str]:
         names = set()
@@ -312,6 +373,9 @@ class Evaluation:
         for name, decl in self.plan.symbols.decls.items():
             if isinstance(decl, (ast.Total, ast.Grade)) or (isinstance(decl, ast.Let) and decl.exported):
                 self.value(name)
+        for name, block in self.plan.derives.items():
+            if any(let.exported for let in block.decl.lets):
+                self.record_results[name] = self._records_of(block)
 
     def _walk(self, items) -> None:
         """Indicators in the order of the standard, under their groups."""
@@ -376,12 +440,15 @@ def _literal(expr):
     raise EvalError(f"unsupported default {expr!r}")
 
 
-def _with_defaults(value, type_, path: str):
-    """Records get their path (for `missing` reports) and their fields' defaults."""
+def _with_defaults(value, type_, path: str, list_name: str | None = None):
+    """Records get their path (for `missing` reports), the input list they belong
+    to (for derived values) and their fields' defaults."""
     if isinstance(type_, ast.ListType) and isinstance(value, tuple):
-        return tuple(_with_defaults(v, type_.element, f"{path}[{i}]") for i, v in enumerate(value))
+        return tuple(_with_defaults(v, type_.element, f"{path}[{i}]", list_name) for i, v in enumerate(value))
     if isinstance(type_, ast.RecordType) and isinstance(value, dict):
         record = {"__path__": path}
+        if list_name is not None and path.startswith(f"{list_name}[") and path.count("[") == 1:
+            record["__list__"] = list_name
         for field in type_.fields:
             if field.name in value:
                 record[field.name] = _with_defaults(value[field.name], field.type, f"{path}.{field.name}")
@@ -403,6 +470,7 @@ def evaluate(plan: Plan, values: Mapping[str, object], trace: bool = True, sourc
         if isinstance(decl, (ast.Veto, ast.Indicator, ast.Total, ast.Grade)) or (
                 isinstance(decl, ast.Let) and decl.exported):
             results[name] = evaluation.memo[name]
+    results.update(evaluation.record_results)
     missing = tuple(name for name, decl in plan.symbols.inputs.items()
                     if name not in values and not decl.optional and decl.default is None)
     return Outcome(results, evaluation.levels, missing, tracer.result(), dict(evaluation.memo))

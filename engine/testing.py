@@ -54,6 +54,8 @@ def _expected(expr):
 
 def _actual(outcome, target):
     if isinstance(target, ast.Name):
+        if target.id in outcome.results:
+            return outcome.results[target.id]
         if target.id in outcome.values:
             return outcome.values[target.id]
         return Missing(reasons=(f"`{target.id}` was not computed",))

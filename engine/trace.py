@@ -38,6 +38,7 @@ class StepKind(str, Enum):
     TOTAL = "total"
     NORMALISED = "normalised"
     GRADE = "grade"
+    RECORD = "record"
     NOT_EVALUATED = "not_evaluated"
     ERROR = "error"
 

@@ -137,3 +137,37 @@ def test_present_asks_whether_a_record_field_was_given():
 result r "r" § "1" = sum(for v in vs: if present(v.sfc) then v.sfc else v.mass * 2)
 '''
     assert results(text, vs=({"sfc": F(3), "mass": F(1)}, {"mass": F(5)}))["r"] == 13
+
+
+DERIVE = '''input models "车型" : list of record {
+  model "车型" : text
+  fuel_type "燃料类型" : enum(bev, phev, gasoline)
+  range_km "续驶里程" : number [km] optional
+  volume "产量" : count
+}
+derive models "车型积分" § "附件2" for m where m.fuel_type in (bev, phev) key model {
+  let standard_credit "标准车型积分" § "附件2" = if m.fuel_type = bev then min(2.3, 0.0034 * m.range_km + 0.2) else 1.6
+  result model_credit "车型积分" § "附件2" = round(standard_credit * 0.5, 2)
+}
+result credits "积分" § "第十四条" = round(sum(for m in models where m.fuel_type in (bev, phev): m.model_credit * m.volume), 0)
+'''
+
+
+def test_derive_computes_per_record_values_read_as_fields():
+    models = ({"model": "A", "fuel_type": "bev", "range_km": F(400), "volume": F(1000)},
+              {"model": "B", "fuel_type": "gasoline", "volume": F(5)},
+              {"model": "C", "fuel_type": "phev", "volume": F(10)})
+    outcome = evaluate(plan_of(DERIVE), {"models": models})
+    # A: min(2.3, 0.0034 × 400 + 0.2) = 1.56 → × 0.5 = 0.78; C: 1.6 × 0.5 = 0.8
+    assert outcome.results["models"] == (
+        {"__path__": "models[0]", "model": "A", "model_credit": F("0.78")},
+        {"__path__": "models[2]", "model": "C", "model_credit": F("0.8")})
+    assert outcome.results["credits"] == 788  # 780 + 8
+    assert outcome.trace.find("models[0].standard_credit").value == F("1.56")
+
+
+def test_derived_value_missing_a_field_is_named_by_path():
+    models = ({"model": "A", "fuel_type": "bev", "volume": F(3)},)
+    outcome = evaluate(plan_of(DERIVE), {"models": models})
+    assert outcome.results["models"][0]["model_credit"].inputs == {"models[0].range_km"}
+    assert outcome.affected_by()["models[0].range_km"] == ["credits", "models[0].model_credit"]
