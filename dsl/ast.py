@@ -722,8 +722,21 @@ class Derive:
         return tuple(i for i in self.items if isinstance(i, Let))
 
 
+@attrs.frozen
+class Override:
+    """`override <declaration>`: in a later version, replaces the imported
+    declaration of the same name (a version is its base plus changes)."""
+
+    decl: object
+    span: Span = _span()
+
+    @property
+    def name(self) -> str:
+        return self.decl.name
+
+
 Decl = Union[StandardHeader, Import, Input, Param, Let, Table, Grade, Group,
-             Indicator, Bonus, Veto, Validate, Total, Example, Derive]
+             Indicator, Bonus, Veto, Validate, Total, Example, Derive, Override]
 
 NAMED_DECLS = (Input, Param, Let, Table, Grade, Group, Indicator, Bonus, Veto, Validate, Total, Example)
 
@@ -774,6 +787,8 @@ def declarations(items) -> Iterator[Decl]:
     for item in items:
         if isinstance(item, Comment) or isinstance(item, AppliesWhen):
             continue
+        if isinstance(item, Override):
+            item = item.decl
         yield item
         if isinstance(item, Group):
             yield from declarations(item.items)

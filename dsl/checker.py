@@ -92,6 +92,15 @@ def check_duplicates(ctx: Context) -> Iterator[Diagnostic]:
         yield error("duplicate_name", f"`{later.name}` is already declared", later.span,
                     "rename one of them: all names of a rule set share one namespace",
                     ((f"first declared here as {_kind(first)}", first.span),))
+    for orphan in ctx.symbols.orphan_overrides:
+        yield error("override_without_base", f"`override {orphan.name}`: no imported file declares `{orphan.name}`",
+                    orphan.span, did_you_mean(orphan.name, ctx.symbols.decls) or
+                    "import the base version first, or drop `override` to declare something new")
+    for replaced, override in ctx.symbols.overrides:
+        if type(replaced) is not type(override.decl):
+            yield error("override_kind_mismatch", f"`{override.name}` is {_kind(replaced)} in the base version, "
+                        f"but the override is {_kind(override.decl)}", override.span, None,
+                        (("the base declaration", replaced.span),))
     for later in ctx.symbols.derive_duplicates:
         first = ctx.symbols.derives[later.name]
         yield error("duplicate_name", f"`{later.name}` already has a derive block", later.span,

@@ -132,7 +132,7 @@ _KEYWORDS = {ast.StandardHeader: "standard", ast.Import: "import", ast.Input: "i
              ast.Param: "param", ast.Table: "table", ast.Grade: "grade", ast.Group: "group",
              ast.Indicator: "indicator", ast.Bonus: "bonus", ast.Veto: "veto",
              ast.Validate: "validate", ast.Total: "total", ast.Example: "example",
-             ast.AppliesWhen: "applies", ast.Derive: "derive"}
+             ast.AppliesWhen: "applies", ast.Derive: "derive", ast.Override: "override"}
 
 
 # A line being laid out: (indentation in columns, text). The ` \\` that ends
@@ -306,6 +306,11 @@ class _Formatter:
     def fmt_Group(self, node: ast.Group, depth: int) -> list[str]:
         opener = INDENT * depth + self.head("group", node.name, node.label, node.clause)
         return self.block(opener, node.items, depth, declarations=True)
+
+    def fmt_Override(self, node: ast.Override, depth: int) -> list[str]:
+        lines = self.fmt(node.decl, depth)
+        lines[0] = INDENT * depth + "override " + lines[0].lstrip()
+        return lines
 
     def fmt_Derive(self, node: ast.Derive, depth: int) -> list[str]:
         opener = INDENT * depth + self.head("derive", node.name, node.label, node.clause) + f" for {node.var}"

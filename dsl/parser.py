@@ -348,6 +348,10 @@ class _ToAst(Transformer):
         clause = children[1].text if len(children) > 1 and children[1] is not None else None
         return ast.ExcludingItem(str(children[0]), clause, self._span(meta))
 
+    # override_decl: "override" (input_decl | param_decl | …)
+    def override_decl(self, meta, children):
+        return ast.Override(children[0], self._span(meta))
+
     # derive_decl: "derive" NAME STRING? clause? "for" NAME ["where" expr] ["key" NAME] "{" let_decl* "}"
     def derive_decl(self, meta, children):
         name, label, clause, rest = self._head(children)

@@ -20,6 +20,8 @@ class SymbolTable:
     duplicates: tuple[tuple[object, object], ...]  # (first, later)
     derives: dict[str, ast.Derive] = attrs.field(factory=dict)  # input list → its derive block
     derive_duplicates: tuple[ast.Derive, ...] = ()
+    overrides: tuple[tuple[object, ast.Override], ...] = ()  # (the replaced declaration, its override)
+    orphan_overrides: tuple[ast.Override, ...] = ()  # overrides of names no imported file declares
 
     def derived_field(self, list_name: str, field: str) -> ast.Let | None:
         """The `let` of a derive block that computes `field` for records of `list_name`."""
@@ -49,9 +51,19 @@ def build_symbols(files) -> SymbolTable:
     duplicates = []
     derives: dict[str, ast.Derive] = {}
     derive_duplicates = []
+    overrides, orphans = [], []
 
     def visit(items, groups):
         for item in items:
+            if isinstance(item, ast.Override):
+                # files come imports first, so the base declaration is already here;
+                # the replacement keeps the base's place in the order and hierarchy
+                if item.name in decls:
+                    overrides.append((decls[item.name], item))
+                    decls[item.name] = item.decl
+                else:
+                    orphans.append(item)
+                continue
             if isinstance(item, ast.Derive):
                 if item.name in derives:
                     derive_duplicates.append(item)
@@ -71,4 +83,5 @@ def build_symbols(files) -> SymbolTable:
 
     for rule_file in files:
         visit(rule_file.items, ())
-    return SymbolTable(decls, groups_of, tuple(order), tuple(duplicates), derives, tuple(derive_duplicates))
+    return SymbolTable(decls, groups_of, tuple(order), tuple(duplicates), derives, tuple(derive_duplicates),
+                       tuple(overrides), tuple(orphans))

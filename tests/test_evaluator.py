@@ -171,3 +171,24 @@ def test_derived_value_missing_a_field_is_named_by_path():
     outcome = evaluate(plan_of(DERIVE), {"models": models})
     assert outcome.results["models"][0]["model_credit"].inputs == {"models[0].range_km"}
     assert outcome.affected_by()["models[0].range_km"] == ["credits", "models[0].model_credit"]
+
+
+def test_a_version_is_its_base_plus_overrides(tmp_path):
+    from dsl.loader import load_ruleset
+    (tmp_path / "base.rules").write_text('input year "年度" § "1" : count\n'
+                                         'param ratio "比例" § "第十六条" = {\n  2022: 16%\n}\n'
+                                         'result required "要求" § "第十六条" = ratio[year] * 100\n', encoding="utf-8")
+    (tmp_path / "v2.rules").write_text('import "base.rules"\n'
+                                       'override param ratio "比例" § "通知" = {\n  2022: 16%\n  2024: 28%\n}\n',
+                                       encoding="utf-8")
+    (tmp_path / "bad.rules").write_text('import "base.rules"\noverride let ratio "比例" § "通知" = 1\n',
+                                        encoding="utf-8")
+    checked = check(load_ruleset(tmp_path / "v2.rules"))
+    assert not checked.diagnostics
+    assert evaluate(compile_rules(checked), {"year": F(2024)}).results["required"] == 28
+    base = check(load_ruleset(tmp_path / "base.rules"))
+    with pytest.raises(EvalError, match="no entry `2024`"):  # the base version has no 2024 ratio
+        evaluate(compile_rules(base), {"year": F(2024)})
+    codes = [d.code for d in check(load_ruleset(tmp_path / "bad.rules")).diagnostics]
+    assert codes[0] == "override_kind_mismatch"  # then `ratio[year]` no longer indexes a map
+    assert set(codes) == {"override_kind_mismatch", "type_mismatch"}
