@@ -547,7 +547,13 @@ def _param_value(compiler: _Compiler, decl: ast.Param, consts):
 def _display_units(compiler: _Compiler, checked: CheckedRules, tables) -> dict[str, str]:
     """Units to show values in: declared units of inputs; `%` for parameters
     written as percentages and for values compared with percentages in a table."""
+    from dsl.typesys import NumT
     units = {}
+    for name, found in checked.types.items():
+        if isinstance(found, NumT) and found.percent:
+            units[name] = "%"
+        elif isinstance(found, NumT) and found.unit is not None and not found.unit.is_dimensionless:
+            units[name] = str(found.unit)
     for name, decl in checked.symbols.decls.items():
         if isinstance(decl, ast.Input) and isinstance(decl.type, ast.NumberType) and decl.type.unit:
             units[name] = decl.type.unit

@@ -108,6 +108,41 @@ def indicator_rows(plan, outcome):
     return rows
 
 
+def results_table(plan, outcome) -> Table | None:
+    """The `result` values of the rule set, with label, clause and unit."""
+    exported = [d for d in plan.symbols.decls.values() if isinstance(d, ast.Let) and d.exported]
+    if not exported:
+        return None
+    table = Table(title="结果")
+    for column in ("结果", "名称", "条款", "值"):
+        table.add_column(column, justify="right" if column == "值" else "left", overflow="fold")
+    for decl in exported:
+        value = outcome.results[decl.name]
+        table.add_row(decl.name, decl.label or "", decl.clause or "", describe(value, plan.units.get(decl.name)))
+    return table
+
+
+def record_tables(plan, outcome) -> list[Table]:
+    """One table per derive block with results: a row per record it covers."""
+    tables = []
+    for name, block in plan.derives.items():
+        rows = outcome.results.get(name)
+        exported = [let for let in block.decl.lets if let.exported]
+        if not exported or not isinstance(rows, tuple):
+            continue
+        table = Table(title=f"{block.decl.label or name} § {block.decl.clause or ''}".strip(" §"))
+        table.add_column("记录")
+        if block.decl.key:
+            table.add_column(block.decl.key)
+        for let in exported:
+            table.add_column(let.label or let.name, justify="right", overflow="fold")
+        for row in rows:
+            cells = [row.get("__path__", "")] + ([describe(row.get(block.decl.key))] if block.decl.key else [])
+            table.add_row(*cells, *(describe(row[let.name]) for let in exported))
+        tables.append(table)
+    return tables
+
+
 def score_text(value) -> str:
     if value is NOT_EVALUATED:
         return "不参评"
@@ -141,7 +176,13 @@ def print_outcome(console: Console, plan, outcome, source: str, show_trace: bool
         verdict = {True: "是", False: "否"}.get(value, score_text(value)) if isinstance(value, bool) or \
             value is NOT_EVALUATED or isinstance(value, Missing) else describe(value)
         console.print(f"{decl.label} (§ {decl.clause}): {verdict}")
-    console.print(summary_table(plan, outcome))
+    if plan.indicators:
+        console.print(summary_table(plan, outcome))
+    results = results_table(plan, outcome)
+    if results is not None:
+        console.print(results)
+    for table in record_tables(plan, outcome):
+        console.print(table)
     for decl in totals:
         value = outcome.results[decl.name]
         shown = total_text(value) if isinstance(decl, ast.Total) else score_text(value)
