@@ -588,8 +588,22 @@ class RequireItem:
     span: Span = _span()
 
 
+class _Conditions:
+    """What vetoes and validations share: `require` conditions and `applies when`."""
+
+    items: tuple
+
+    @property
+    def requires(self) -> tuple[Expr, ...]:
+        return tuple(i.expr for i in self.items if isinstance(i, RequireItem))
+
+    @property
+    def applies(self) -> tuple[AppliesWhen, ...]:
+        return tuple(i for i in self.items if isinstance(i, AppliesWhen))
+
+
 @attrs.frozen
-class Veto:
+class Veto(_Conditions):
     """A compliance condition (一票否决): when it fails, the grade is the veto grade."""
 
     name: str
@@ -598,17 +612,9 @@ class Veto:
     items: tuple[Union[RequireItem, AppliesWhen, Comment], ...]
     span: Span = _span()
 
-    @property
-    def requires(self) -> tuple[Expr, ...]:
-        return tuple(i.expr for i in self.items if isinstance(i, RequireItem))
-
-    @property
-    def applies(self) -> tuple[AppliesWhen, ...]:
-        return tuple(i for i in self.items if isinstance(i, AppliesWhen))
-
 
 @attrs.frozen
-class Validate:
+class Validate(_Conditions):
     """A condition on the data itself: when it fails, the data is invalid."""
 
     name: str
@@ -616,14 +622,6 @@ class Validate:
     clause: str | None
     items: tuple[Union[RequireItem, AppliesWhen, Comment], ...]
     span: Span = _span()
-
-    @property
-    def requires(self) -> tuple[Expr, ...]:
-        return tuple(i.expr for i in self.items if isinstance(i, RequireItem))
-
-    @property
-    def applies(self) -> tuple[AppliesWhen, ...]:
-        return tuple(i for i in self.items if isinstance(i, AppliesWhen))
 
 
 @attrs.frozen
