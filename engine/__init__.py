@@ -8,8 +8,11 @@
 - numbers.py     exact numbers: half-up rounding (四舍五入), decimal display
 - values.py      runtime values; Missing (no conclusion) and NOT_EVALUATED
 - data.py        applicant data from JSON, YAML, CSV, XLSX, validated against the inputs
+                 (data_formats.py reads the formats; per_record.py groups one-row-per-vehicle
+                 tables from Parquet or CSV into model records)
 - results.py     the JSON result document with its receipt
 - render.py      rich trees and tables, and their plain-text twins
+- report.py      the evaluation tables in the standard's layout (Appendix C/D), Markdown or HTML
 - testing.py     the examples beside the rules (`rulecheck test`)
 - cli.py         the `rulecheck` command and its exit codes
 """

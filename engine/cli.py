@@ -2,6 +2,8 @@
 
     rulecheck check PATH…                 check rule files (folders: every *.rules inside)
     rulecheck run RULESET DATA [--format text|json] [--trace] [-o FILE]
+                  [--records LIST --count FIELD [--by COLUMN]]   one row per record
+    rulecheck report RULESET DATA [--format md|html] [-o FILE]   the standard's evaluation tables
     rulecheck fmt [--check] PATH…         format rule files in place
     rulecheck test PATH…                  run the examples written beside the rules
 
@@ -107,20 +109,25 @@ def _print_data_problems(problems) -> None:
         print(f"... and {len(problems) - MAX_DIAGNOSTICS} more", file=sys.stderr)
 
 
-def cmd_run(args) -> int:
+def _evaluate_data(plan, args, trace: bool):
+    """Load the data named by `args` and evaluate every applicant in it.
+    Returns [(applicant, outcome)], or an exit code after printing the problems."""
     from engine.data import load_applicants
     from engine.errors import DataError, EvalError
     from engine.evaluator import evaluate
-    from engine.results import result_document, to_json
-    plan = _plan_for(args.ruleset)
-    if isinstance(plan, int):
-        return plan
     if not Path(args.data).is_file():
         raise UsageError(f"no such data file: {args.data}")
+    if (args.records is None) != (args.count is None):
+        raise UsageError("--records and --count go together: the list input and the field that counts its rows")
+    indicator_names = [d.name for d in plan.symbols.indicators]
     try:
-        applicants = load_applicants(args.data, plan.symbols.inputs, [d.name for d in plan.symbols.indicators])
-        outcomes = [evaluate(plan, a.values, trace=args.trace or args.format == "text", source=a.source)
-                    for a in applicants]
+        if args.records is not None:
+            from engine.per_record import load_grouped
+            applicants = load_grouped(args.data, plan.symbols.inputs, indicator_names, args.records, args.count,
+                                      args.by)
+        else:
+            applicants = load_applicants(args.data, plan.symbols.inputs, indicator_names)
+        return [(a, evaluate(plan, a.values, trace=trace, source=a.source)) for a in applicants]
     except DataError as exc:
         _print_data_problems(list(exc.problems))
         return EXIT_DATA
@@ -128,21 +135,54 @@ def cmd_run(args) -> int:
         where = f" ({exc.span})" if exc.span is not None else ""
         print(f"error[evaluation_failed]: {exc}{where}", file=sys.stderr)
         return EXIT_DATA
+
+
+def _write_output(text: str, output: str | None) -> None:
+    if not output:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def cmd_run(args) -> int:
+    from engine.results import result_document, to_json
+    plan = _plan_for(args.ruleset)
+    if isinstance(plan, int):
+        return plan
+    evaluated = _evaluate_data(plan, args, trace=args.trace or args.format == "text")
+    if isinstance(evaluated, int):
+        return evaluated
     if args.format == "json":
-        documents = [result_document(plan, o, a) for a, o in zip(applicants, outcomes)]
-        text = to_json(documents[0] if len(documents) == 1 else documents) + "\n"
-        if args.output:
-            Path(args.output).write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text)
+        documents = [result_document(plan, o, a) for a, o in evaluated]
+        _write_output(to_json(documents[0] if len(documents) == 1 else documents) + "\n", args.output)
         return EXIT_OK
     from engine.render import print_outcome
     console = _console()
-    for applicant, outcome in zip(applicants, outcomes):
+    for applicant, outcome in evaluated:
         label = applicant.source + (f" row {applicant.row}" if applicant.row else "")
         if applicant.key:
             label += f" ({applicant.key})"
         print_outcome(console, plan, outcome, label, args.trace)
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from engine.report import NoLayout, build_report, layout_of, render_html, render_markdown
+    plan = _plan_for(args.ruleset)
+    if isinstance(plan, int):
+        return plan
+    try:
+        layout_of(plan)
+    except NoLayout as exc:
+        raise UsageError(str(exc)) from None
+    evaluated = _evaluate_data(plan, args, trace=True)
+    if isinstance(evaluated, int):
+        return evaluated
+    reports = [build_report(plan, outcome, applicant) for applicant, outcome in evaluated]
+    _write_output(render_html(reports) if args.format == "html" else render_markdown(reports), args.output)
     return EXIT_OK
 
 
@@ -208,6 +248,14 @@ def cmd_test(args) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _per_record_options(command) -> None:
+    group = command.add_argument_group("one row per record (e.g. one row per vehicle, Annex 1)")
+    group.add_argument("--records", metavar="LIST", help="each row of DATA (CSV or Parquet) is one record of this "
+                       "list input; rows whose fields are all equal are grouped")
+    group.add_argument("--count", metavar="FIELD", help="the record field that receives each group's row count")
+    group.add_argument("--by", metavar="COLUMN", help="a column whose values split DATA into applicants")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rulecheck", description="Check, run, format and test rule files.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -220,7 +268,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=("text", "json"), default="text")
     run.add_argument("--trace", action="store_true", help="print the full explanation trace")
     run.add_argument("-o", "--output", help="write the JSON result to this file")
+    _per_record_options(run)
     run.set_defaults(handler=cmd_run)
+    report = sub.add_parser("report", help="write the standard's evaluation tables (Appendix C/D layout)")
+    report.add_argument("ruleset")
+    report.add_argument("data")
+    report.add_argument("--format", choices=("md", "html"), default="md")
+    report.add_argument("-o", "--output", help="write the report to this file")
+    _per_record_options(report)
+    report.set_defaults(handler=cmd_report)
     fmt = sub.add_parser("fmt", help="format rule files in place")
     fmt.add_argument("--check", action="store_true", help="only report files that would change")
     fmt.add_argument("paths", nargs="+")

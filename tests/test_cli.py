@@ -157,3 +157,23 @@ def test_fmt_check_reports_and_fmt_rewrites(capsys, tmp_path):
 def test_shipped_rules_are_formatted(capsys):
     code, out, _ = rulecheck(capsys, "fmt", "--check", ROOT / "standards")
     assert code == 0, out
+
+
+def test_run_groups_one_row_per_vehicle(capsys, tmp_path):
+    rules = tmp_path / "v.rules"
+    rules.write_text('input models "车型" § "附件1" : list of record {\n  model "车型" : text\n  volume "产量" : count\n}\n'
+                     'result vehicles "车辆数" § "1" = sum(for m in models: m.volume)\n', encoding="utf-8")
+    data = tmp_path / "v.csv"
+    data.write_text("enterprise,model\nE1,A\nE1,A\nE1,B\nE2,C\n", encoding="utf-8")
+    code, out, _ = rulecheck(capsys, "run", rules, data, "--records", "models", "--count", "volume",
+                             "--by", "enterprise", "--format", "json")
+    assert code == 0
+    assert sorted(d["results"]["vehicles"] for d in json.loads(out)) == [1, 3]
+    code, _, err = rulecheck(capsys, "run", rules, data, "--records", "models")
+    assert code == 2 and "--count" in err
+
+
+def test_unwritable_output_is_a_usage_error(capsys, tmp_path):
+    code, _, err = rulecheck(capsys, "run", ENTERPRISE, CARMAKER, "--format", "json",
+                             "-o", tmp_path / "no-such-dir" / "out.json")
+    assert code == 2 and "cannot write" in err
