@@ -73,11 +73,14 @@ def values_of(type_, interval=None, length=None, indicator_names=()):
     raise TypeError(type_)
 
 
-def applicants(plan, positive_lists=("main_revenue_by_year", "carbon_intensity_by_year")):
-    """Complete applicants for `plan`; revenue and intensity series kept positive."""
+def applicants(plan, positive_lists=("main_revenue_by_year", "carbon_intensity_by_year"), omit=()):
+    """Complete applicants for `plan`; revenue and intensity series kept positive;
+    the inputs in `omit` (optional ones) left out."""
     indicator_names = [d.name for d in plan.symbols.indicators]
     fields = {}
     for name, decl in plan.symbols.inputs.items():
+        if name in omit:
+            continue
         strategy = values_of(decl.type, decl.range, decl.length, indicator_names)
         if name in positive_lists:
             strategy = strategy.map(lambda xs: tuple(abs(x) + 1 for x in xs))

@@ -105,9 +105,10 @@ def _enterprise_with(old: str, new: str):
     text = _unpadded((STANDARD_DIR / "enterprise.rules").read_text(encoding="utf-8"))
     assert text.count(old) == 1, old
     text = text.replace(old, new)
-    common = (STANDARD_DIR / "common.rules").read_text(encoding="utf-8")
-    common_file, root = parse(common, "common.rules"), parse(text, "enterprise.rules")
-    ruleset = RuleSet(root, (common_file, root), {"common.rules": common, "enterprise.rules": text})
+    imported = {name: (STANDARD_DIR / name).read_text(encoding="utf-8")
+                for name in ("common.rules", "key-technology.rules")}
+    files = tuple(parse(source, name) for name, source in imported.items()) + (parse(text, "enterprise.rules"),)
+    ruleset = RuleSet(files[-1], files, {**imported, "enterprise.rules": text})
     return check(ruleset), text
 
 

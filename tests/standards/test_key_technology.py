@@ -570,10 +570,13 @@ def test_empty_list_is_no_conclusion_not_all_met():
     assert isinstance(run().results["key_tech_all_met"], Missing)
 
 
-def test_absent_list_is_missing_data():
+def test_absent_list_means_no_products_given():
+    """The list is optional (the enterprise and project evaluations import this
+    file): absent is no products, so nothing is assessed and nothing concluded."""
     outcome = evaluate(plan(), {}, trace=False)
-    assert LIST in outcome.missing_inputs
-    assert isinstance(outcome.results["key_tech_all_met"], Missing)
+    assert LIST not in outcome.missing_inputs
+    assert outcome.results[LIST] == ()
+    assert outcome.results["key_tech_all_met"].reasons == ("未提供附录A所列产品的关键技术指标",)
 
 
 # ---- data errors ----------------------------------------------------------------------------
