@@ -363,6 +363,7 @@ class Input:
     optional: bool = False
     default: Expr | None = None
     length: tuple[int, int] | None = None
+    alias: str | None = None  # another key the data may use (`cafc_actual` for `cafc_actual_given`)
     span: Span = _span()
 
 

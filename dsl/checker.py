@@ -92,6 +92,16 @@ def check_duplicates(ctx: Context) -> Iterator[Diagnostic]:
         yield error("duplicate_name", f"`{later.name}` is already declared", later.span,
                     "rename one of them: all names of a rule set share one namespace",
                     ((f"first declared here as {_kind(first)}", first.span),))
+    keys: dict[str, ast.Input] = {}
+    for decl in ctx.symbols.inputs.values():
+        keys.setdefault(decl.name, decl)
+    for decl in ctx.symbols.inputs.values():
+        if decl.alias is not None:
+            other = keys.get(decl.alias)
+            if other is not None and other is not decl:
+                yield error("duplicate_name", f"alias `{decl.alias}` of `{decl.name}` is already the input `{other.name}`",
+                            decl.span, "data could not tell the two apart; choose another alias")
+            keys.setdefault(decl.alias, decl)
     for orphan in ctx.symbols.orphan_overrides:
         yield error("override_without_base", f"`override {orphan.name}`: no imported file declares `{orphan.name}`",
                     orphan.span, did_you_mean(orphan.name, ctx.symbols.decls) or

@@ -66,7 +66,7 @@ The layout:
   * Only the statement is measured: a trailing comment stays after its last
     line and does not count. Table rows, intervals, types and literals are
     never wrapped, and `format_expr` (traces) prints one line.
-- Input and field options come in the order range, length, optional, default.
+- Input and field options come in the order range, length, optional, default, alias.
 - Table and grade rows are aligned into columns: each cell is padded to the
   widest cell of its column, counting display width (CJK characters take two
   columns, `dsl.source.display_width`), so the `|` separators line up.
@@ -253,6 +253,8 @@ class _Formatter:
             yield "optional"
         if node.default is not None:
             yield "default " + self.expr(node.default)
+        if getattr(node, "alias", None) is not None:
+            yield f"alias {node.alias}"
 
     def fmt_Param(self, node: ast.Param, depth: int) -> list[str]:
         head = self.head("param", node.name, node.label, node.clause) + " ="

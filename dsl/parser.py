@@ -119,6 +119,9 @@ class _ToAst(Transformer):
         name, label, _, rest = self._head([children[0], children[1] if len(children) > 1 else None, None] + list(children[2:])) \
             if False else self._field_head(children)
         type_, options = rest[0], dict(rest[1:])
+        if "alias" in options:
+            raise _SyntaxProblem("bad_alias", "`alias` is for inputs, not record fields", self._span(meta),
+                                 "a record field is keyed by its identifier or its label")
         return ast.FieldDecl(name, label, type_, span=self._span(meta), **options)
 
     @staticmethod
@@ -185,6 +188,9 @@ class _ToAst(Transformer):
             raise _SyntaxProblem("bad_length", "a length runs between two whole numbers",
                                  self._span(meta), "write `length 1..4`")
         return ("length", (int(low), int(high)))
+
+    def alias_option(self, meta, children):
+        return ("alias", str(children[0]))
 
     # literals and atoms
     def number(self, meta, children):

@@ -8,7 +8,7 @@ raises `DataError` with every problem found in every row, never a traceback.
 The formats themselves are read by engine/data_formats.py.
 
 What the data may say (docs/language.md, the data contract's conventions):
-- Keys are input identifiers or their Chinese labels (`Input.label`); record
+- Keys are input identifiers, their `alias` if declared, or their Chinese labels (`Input.label`); record
   fields likewise (`FieldDecl.label`); enum values are member names or labels.
   An unknown key is a problem with a did-you-mean hint.
 - Identification keys: `name`, `名称`, `applicant`, `id` (case-insensitive) are
@@ -242,6 +242,7 @@ class _Checker:
     """The problems of one applicant, and the conversion of its values."""
 
     def __init__(self, inputs, indicator_names, source, row, prefix):
+        self.aliases = {d.alias: d for d in inputs.values() if d.alias is not None}
         self.inputs = inputs
         self.indicator_names = indicator_names
         self.source = source
@@ -280,6 +281,8 @@ class _Checker:
             name = key.strip() if isinstance(key, str) else str(key)
             if name in self.inputs:
                 decl = self.inputs[name]
+            elif name in self.aliases:
+                decl = self.aliases[name]
             elif name in by_label and len(by_label[name]) == 1:
                 decl = by_label[name][0]
             elif name in by_label:

@@ -36,7 +36,7 @@ def _columns_for(inputs: Mapping[str, ast.Input], list_name: str, count_field: s
     """(record field → header names accepted, other input → header names accepted)."""
     record = inputs[list_name].type.element
     fields = {f.name: {f.name, f.label} - {None} for f in record.fields if f.name != count_field}
-    others = {name: {name, decl.label} - {None} for name, decl in inputs.items() if name != list_name}
+    others = {name: {name, decl.label, decl.alias} - {None} for name, decl in inputs.items() if name != list_name}
     return fields, others
 
 

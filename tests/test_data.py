@@ -606,3 +606,11 @@ def test_absurd_numbers_are_problems_not_hangs(tmp_path):
     (tmp_path / "b.json").write_text('{"amount": ' + "9" * 5000 + "}", encoding="utf-8")
     [problem] = problems_of(tmp_path / "b.json")
     assert problem.code == "malformed_file"
+
+
+def test_alias_is_a_key_the_data_may_use():
+    from dsl.parser import parse
+    rule_file = parse('input cafc_actual_given "实际值（企业公布值）" § "第十条" : number optional alias cafc_actual\n')
+    inputs = {i.name: i for i in rule_file.items}
+    values, problems = validate({"cafc_actual": 4.1}, inputs, [], "a.json", None)
+    assert problems == [] and values == {"cafc_actual_given": Fraction("4.1")}
