@@ -68,7 +68,10 @@ def _actual(outcome, target):
         return base
     if isinstance(target, ast.Index):
         base = _actual(outcome, target.obj)
-        return base[int(target.key.value)] if isinstance(base, tuple) else base
+        index = int(target.key.value)
+        if isinstance(base, tuple):
+            return base[index] if index < len(base) else Missing(reasons=(f"there are only {len(base)} entries",))
+        return base
     raise ValueError(f"unsupported target {target!r}")
 
 

@@ -177,3 +177,15 @@ def test_unwritable_output_is_a_usage_error(capsys, tmp_path):
     code, _, err = rulecheck(capsys, "run", ENTERPRISE, CARMAKER, "--format", "json",
                              "-o", tmp_path / "no-such-dir" / "out.json")
     assert code == 2 and "cannot write" in err
+
+
+def test_expectation_past_the_end_of_a_list_fails_cleanly(capsys, tmp_path):
+    copy = tmp_path / "draft"
+    shutil.copytree(DRAFT, copy)
+    rules = copy / "enterprise.rules"
+    rules.write_text(rules.read_text(encoding="utf-8").replace(
+        "expect key_tech_requirements[1].satisfied = true", "expect key_tech_requirements[5].satisfied = true"),
+        encoding="utf-8")
+    code, out, _ = rulecheck(capsys, "test", rules)
+    assert code == 1
+    assert "key_tech_requirements[5].satisfied: expected true, got no conclusion (there are only 2 entries)" in out
