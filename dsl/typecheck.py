@@ -504,8 +504,9 @@ class Typer(BuiltinTyping):
             else:
                 self._units(declared, found, decl.default, "default", None, decl.default)
         record = declared.element if isinstance(declared, ListT) else declared
-        if isinstance(record, RecordT):
-            record_node = decl.type.element if isinstance(decl.type, ast.ListType) else decl.type
+        record_node = decl.type.element if isinstance(decl.type, ast.ListType) else decl.type
+        # (a duplicated field name, reported elsewhere, can pair a record type with another node)
+        if isinstance(record, RecordT) and isinstance(record_node, ast.RecordType):
             for field in record_node.fields:
                 self._input_options(field, record.field(field.name) or ANY)
 

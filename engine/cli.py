@@ -6,6 +6,8 @@
     rulecheck report RULESET DATA [--format md|html] [-o FILE]   the standard's evaluation tables
     rulecheck fmt [--check] PATH…         format rule files in place
     rulecheck test PATH…                  run the examples written beside the rules
+    rulecheck diff OLD NEW [--format text|json|md] [--data DIR|FILE [--explain APPLICANT]] [-o FILE]
+                                          what a new version changes, and for whom
 
 Exit codes: 0 ok; 1 tests failed, or `fmt --check` found files to reformat;
 2 usage error (bad arguments, a path that does not exist); 3 rule-file errors
@@ -170,10 +172,19 @@ def cmd_run(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from engine.annual_report import render_annual_report, wants_annual_report
     from engine.report import NoLayout, build_report, layout_of, render_html, render_markdown
     plan = _plan_for(args.ruleset)
     if isinstance(plan, int):
         return plan
+    if wants_annual_report(plan):  # the dual-credit regulation's 附件3
+        if args.format != "md":
+            raise UsageError("the annual report of 附件3 is written as Markdown: use --format md")
+        evaluated = _evaluate_data(plan, args, trace=False)
+        if isinstance(evaluated, int):
+            return evaluated
+        _write_output(render_annual_report(plan, evaluated), args.output)
+        return EXIT_OK
     try:
         layout_of(plan)
     except NoLayout as exc:
@@ -248,6 +259,116 @@ def cmd_test(args) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _diff_impact(args, pair):
+    """The impact of one pair of rule sets on the population in `args.data`, and the
+    explanation of one applicant; or an exit code after printing the data problems."""
+    from engine.compiler import compile_rules
+    from engine.errors import DataError
+    from engine.impact import data_files, evaluate_impact, explain, load_population
+    rel, _, _, old_checked, new_checked = pair
+    old_plan, new_plan = compile_rules(old_checked), compile_rules(new_checked)
+    files = data_files(Path(args.data))
+    if not files:
+        raise UsageError(f"no data files (JSON, YAML, CSV, XLSX) in {args.data}")
+    try:
+        pairs = load_population(files, old_plan, new_plan)
+    except DataError as exc:
+        _print_data_problems(list(exc.problems))
+        return EXIT_DATA
+    from rich.progress import Progress
+    stderr = _console(stderr=True)
+    with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as progress:
+        task = progress.add_task("evaluating both versions", total=len(pairs))
+        impact = evaluate_impact(rel, old_plan, new_plan, pairs, lambda: progress.advance(task))
+    explained = None
+    if args.explain:
+        applicant = impact.find(args.explain)
+        if applicant is None:
+            raise UsageError(f"no applicant {args.explain!r} in {args.data}: give its name or its position "
+                             f"(1 to {impact.size})")
+        explained = (applicant, explain(old_plan, new_plan, pairs[applicant.position - 1], applicant))
+    return impact, explained
+
+
+def cmd_diff(args) -> int:
+    from engine.diff import RuleDiff, diff_pair, file_only_on_one_side, pair_files
+    old, new = Path(args.old), Path(args.new)
+    for raw, path in ((args.old, old), (args.new, new)):
+        if not path.exists():
+            raise UsageError(f"no such file or folder: {raw}")
+    if old.is_dir() != new.is_dir():
+        raise UsageError("OLD and NEW must both be rule files or both be folders")
+    if args.explain and not args.data:
+        raise UsageError("--explain needs --data: the applicant is one of the population")
+    if args.data and not Path(args.data).exists():
+        raise UsageError(f"no such data file or folder: {args.data}")
+    sources, failed, pairs = {}, False, []
+    for rel, old_file, new_file in pair_files(old, new):
+        sides = []
+        for path in (old_file, new_file):
+            checked = None
+            if path is not None:
+                checked, diagnostics = _load_checked(path, sources)
+                _print_diagnostics(diagnostics, sources)
+                failed = failed or checked is None or bool(checked.errors)
+            sides.append(checked)
+        pairs.append((rel, old_file, new_file, *sides))
+    if failed:
+        return EXIT_RULES
+    diff = RuleDiff(args.old, args.new, tuple(
+        diff_pair(rel, a, b, old_file, new_file) if a is not None and b is not None
+        else file_only_on_one_side(rel, old_file, new_file, a or b)
+        for rel, old_file, new_file, a, b in pairs))
+    impact = explained = None
+    if args.data:
+        both = [pair for pair in pairs if pair[3] is not None and pair[4] is not None]
+        if len(both) != 1:
+            raise UsageError(f"--data needs one pair of rule sets, but OLD and NEW pair {len(both)} rule files; "
+                             "give the two rule files")
+        found = _diff_impact(args, both[0])
+        if isinstance(found, int):
+            return found
+        impact, explained = found
+    _write_diff(args, diff, impact, explained)
+    return EXIT_DATA if impact is not None and impact.summary()["errors"] else EXIT_OK
+
+
+def _write_diff(args, diff, impact, explained) -> None:
+    from engine import diff_render
+    if args.format == "json":
+        from engine.results import to_json
+        document = diff_render.diff_document(diff, impact)
+        if explained is not None:
+            applicant, traces = explained
+            document["explain"] = {"applicant": applicant.label, "moved": [
+                {"name": name, "old_trace": old, "new_trace": new} for name, old, new in traces]}
+        _write_output(to_json(document) + "\n", args.output)
+        return
+    if args.format == "md":
+        text = diff_render.foreword(diff)
+        if impact is not None:
+            text += "\n" + diff_render.impact_markdown(impact)
+        if explained is not None:
+            text += "\n" + diff_render.explanation_markdown(*explained)
+        _write_output(text, args.output)
+        return
+    import io
+    buffer = io.StringIO() if args.output else None
+    console = _console() if buffer is None else _file_console(buffer)
+    diff_render.print_diff(console, diff)
+    if impact is not None:
+        diff_render.print_impact(console, impact)
+    if explained is not None:
+        diff_render.print_explanation(console, *explained)
+    if buffer is not None:
+        _write_output(buffer.getvalue(), args.output)
+
+
+def _file_console(stream):
+    from rich.console import Console
+    return Console(file=stream, highlight=False, soft_wrap=False, width=160, no_color=True)
+
+
 def _per_record_options(command) -> None:
     group = command.add_argument_group("one row per record (e.g. one row per vehicle, Annex 1)")
     group.add_argument("--records", metavar="LIST", help="each row of DATA (CSV or Parquet) is one record of this "
@@ -284,6 +405,16 @@ def build_parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="run the examples written beside the rules")
     test.add_argument("paths", nargs="+")
     test.set_defaults(handler=cmd_test)
+    diff = sub.add_parser("diff", help="what a new version of a rule set changes, and with --data for whom")
+    diff.add_argument("old", help="the old rule file, or a folder of them")
+    diff.add_argument("new", help="the new rule file, or a folder (files pair by relative path)")
+    diff.add_argument("--format", choices=("text", "json", "md"), default="text",
+                      help="md: the change list of a standard's foreword")
+    diff.add_argument("--data", metavar="DIR|FILE", help="applicants to evaluate under both versions")
+    diff.add_argument("--explain", metavar="APPLICANT", help="the traces of what moved for this applicant "
+                      "(its name, or its position in the data)")
+    diff.add_argument("-o", "--output", help="write the output to this file")
+    diff.set_defaults(handler=cmd_diff)
     return parser
 
 

@@ -200,3 +200,9 @@ def test_builtins_are_the_ones_the_evaluator_implements():
     from engine.compiler import AGGREGATE_NAMES, FUNCTION_NAMES
     assert set(FUNCTIONS) == FUNCTION_NAMES
     assert set(AGGREGATES) == AGGREGATE_NAMES
+
+
+def test_duplicate_record_fields_do_not_crash_the_checker():
+    text = 'input r "r" § "1" : record {\n  f "f" : bool\n  f "g" : record {\n  }\n}\n'
+    codes = [d.code for d in check(load_ruleset_from_text(text)).diagnostics]
+    assert "duplicate_name" in codes

@@ -388,7 +388,7 @@ def test_other_years_need_the_requirement_as_input():
     outcome = run([car(volume=1000)], year=2022)
     assert isinstance(outcome.results["cafc_target"], Missing)
     assert isinstance(outcome.results["cafc_credit"], Missing)
-    assert outcome.affected_by()["cafc_requirement"] == ["cafc_target", "cafc_credit"]
+    assert outcome.affected_by()["cafc_requirement"] == ["cafc_target", "cafc_credit", "cafc_margin_percent"]
     given = run([car(volume=1000)], year=2022, cafc_requirement=F(120) * P)
     assert_exact(given.results["cafc_target"], "7.2")  # round(6.00 × 120%, 2)
     assert_exact(given.results["cafc_credit"], "1200")  # (7.20 − 6.00) × 1000
