@@ -90,8 +90,10 @@ def test_contract_identifiers_are_declared():
     symbols = checked_rules().symbols
     assert {"vehicles", "grid_factor", "grid_loss"} <= set(symbols.inputs)
     fields = {f.name for f in symbols.inputs["vehicles"].type.element.fields}
-    assert fields == {"powertrain", "fuel", "baseline_fuel_l_per_km", "curb_mass_kg", "fuel_mass_coefficient",
-                      "annual_km", "electricity_mwh_per_year", "phev_fuel_l_per_km", "count"}
+    contract = {"powertrain", "fuel", "baseline_fuel_l_per_km", "curb_mass_kg", "fuel_mass_coefficient",
+                "annual_km", "electricity_mwh_per_year", "phev_fuel_l_per_km", "count"}
+    # the contract's fields, plus the optional B.1.4 baseline fields this rule set adds
+    assert fields == contract | {"baseline_same_type", "seats", "baseline_seats", "baseline_curb_mass_kg"}
     decls = symbols.decls
     for name in RESULTS:
         assert decls[name].exported, f"{name} must be a `result`"
@@ -330,3 +332,27 @@ def test_examples_pass(capsys):
     out, err = capsys.readouterr()
     assert code == 0, out + err
     assert "6 passed, 0 failed" in out
+
+
+# ---- B.1.4 comparability (optional baseline fields, checked when given) -------------------
+
+@pytest.mark.parametrize("baseline_mass, comparable", [(1200, True), (800, True), (F("1200.01"), False),
+                                                        (F("799.99"), False)])
+def test_baseline_curb_mass_within_20_percent(baseline_mass, comparable):
+    vehicle = bev(curb_mass_kg=F(1000), baseline_curb_mass_kg=F(baseline_mass))
+    if comparable:
+        run([vehicle])
+    else:
+        assert failed_validations([vehicle]) == ["comparable_mass"]
+
+
+def failed_validations(vehicles) -> list[str]:
+    with pytest.raises(DataError) as info:
+        run(vehicles)
+    return [problem.location for problem in info.value.problems]
+
+
+def test_baseline_seats_and_type_must_match_when_given():
+    run([bev(seats=F(5), baseline_seats=F(5), baseline_same_type=True)])
+    assert failed_validations([bev(seats=F(5), baseline_seats=F(7))]) == ["comparable_capacity"]
+    assert failed_validations([bev(baseline_same_type=False)]) == ["comparable_type"]
