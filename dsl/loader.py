@@ -70,8 +70,19 @@ def _cache_dir() -> Path | None:
     return Path(base) / "rulecheck"
 
 
+_PARSED: dict[tuple[str, str], ast.RuleFile] = {}  # this process's parses (ASTs are immutable)
+
+
 def parse_cached(text: str, path: str) -> ast.RuleFile:
-    """`dsl.parser.parse`, through the on-disk cache of parsed files."""
+    """`dsl.parser.parse`, through this process's memo and the on-disk cache;
+    a file imported by several rule sets is parsed once per run."""
+    key = (path, text)
+    if key not in _PARSED:
+        _PARSED[key] = _parse_through_disk_cache(text, path)
+    return _PARSED[key]
+
+
+def _parse_through_disk_cache(text: str, path: str) -> ast.RuleFile:
     directory = _cache_dir()
     entry = None
     if directory is not None:
