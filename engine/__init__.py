@@ -12,7 +12,11 @@
                  tables from Parquet or CSV into model records)
 - results.py     the JSON result document with its receipt
 - render.py      rich trees and tables, and their plain-text twins
-- report.py      the evaluation tables in the standard's layout (Appendix C/D), Markdown or HTML
+- report.py      the evaluation tables in the standard's layout (Appendix C/D), Markdown or HTML;
+                 annual_report.py the dual-credit annual report (附件3)
+- diff.py        the semantic diff of two rule sets (diff_text.py: how a change reads;
+                 diff_render.py: text, JSON, a foreword-style Markdown change list);
+                 impact.py evaluates a population under both versions
 - testing.py     the examples beside the rules (`rulecheck test`)
 - cli.py         the `rulecheck` command and its exit codes
 """
