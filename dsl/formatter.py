@@ -116,6 +116,11 @@ def format_expr(expr) -> str:
     return _Formatter(None).expr(expr)
 
 
+def format_scalar_type(node) -> str:
+    """A type that is not a list or a record, as the language writes it (`number [万元]`)."""
+    return _Formatter().type_text(node)
+
+
 def quote(text: str) -> str:
     """A string literal: double quotes, with `\\` and `"` escaped."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

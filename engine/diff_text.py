@@ -15,7 +15,7 @@ from fractions import Fraction
 import attrs
 
 from dsl import ast
-from dsl.formatter import OPERATOR_TEXT, format_expr
+from dsl.formatter import OPERATOR_TEXT, format_expr, format_scalar_type
 
 
 def normalised(node):
@@ -71,23 +71,13 @@ def cell_text(cell) -> str:
 
 
 def type_text(node) -> str:
+    """A type on one line: records too, with their fields, for change lines."""
     match node:
-        case ast.BoolType():
-            return "bool"
-        case ast.TextType():
-            return "text"
-        case ast.IndicatorType():
-            return "indicator"
-        case ast.NumberType(integer=integer, unit=unit):
-            word = "count" if integer else "number"
-            return word if unit is None else f"{word} [{unit}]"
-        case ast.EnumType(values=values):
-            return "enum(" + ", ".join(v.name if v.label is None else f'{v.name} "{v.label}"' for v in values) + ")"
         case ast.ListType(element=element):
             return "list of " + type_text(element)
         case ast.RecordType():
             return "record { " + "; ".join(field_text(f) for f in node.fields) + " }"
-    raise TypeError(f"no text for the type {type(node).__name__}")
+    return format_scalar_type(node)
 
 
 def options_text(node) -> str:
