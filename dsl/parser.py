@@ -652,22 +652,19 @@ _SECTION_KINDS = {ast.Group: "group", ast.Indicator: "indicator", ast.Table: "ta
 
 def _with_sections(node, section: str):
     """Stamp every span with the declarations that enclose it, e.g.
-    `group business › indicator rd_score "研发投入"`, for diagnostics."""
+    `group business › indicator rd_score "研发投入"`, for diagnostics.
+
+    The nodes are the parser's own, built moments ago and not yet shared, so
+    their spans are set in place (frozen attrs classes allow it through
+    object.__setattr__); once `parse` returns, the tree is never changed."""
     kind = _SECTION_KINDS.get(type(node))
     if kind is not None:
         title = f"{kind} {node.name}" + (f' "{node.label}"' if getattr(node, "label", None) else "")
         section = f"{section} › {title}" if section else title
-    changes = {}
-    for field in attrs.fields(type(node)):
-        value = getattr(node, field.name)
-        if field.name == "span":
-            changes["span"] = attrs.evolve(value, section=section)
-        elif isinstance(value, tuple):
-            if value and attrs.has(type(value[0])):
-                changes[field.name] = tuple(_with_sections(v, section) if attrs.has(type(v)) else v for v in value)
-        elif attrs.has(type(value)):
-            changes[field.name] = _with_sections(value, section)
-    return attrs.evolve(node, **changes)
+    object.__setattr__(node, "span", node.span.with_section(section))
+    for child in ast.children(node):
+        _with_sections(child, section)
+    return node
 
 
 def parse(text: str, path: str = "<string>") -> ast.RuleFile:
