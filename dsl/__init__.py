@@ -6,6 +6,7 @@
 - source.py       Span, SourceFile: where things are
 - grammar.lark    the LALR grammar
 - parser.py       parse(text, path) -> ast.RuleFile; the only module importing Lark
+- comments.py     comments found in the text and put back into the tree
 - ast.py          frozen attrs nodes; equality ignores spans
 - loader.py       load_ruleset(path) -> RuleSet: a file and its imports (parsed files cached)
 - symbols.py      the one namespace of a rule set

@@ -27,7 +27,7 @@ import attrs
 from dsl import ast
 from dsl.diagnostics import CheckError, ParseError, error
 
-_PARSER_SOURCES = ("grammar.lark", "parser.py", "ast.py", "source.py")
+_PARSER_SOURCES = ("grammar.lark", "parser.py", "comments.py", "ast.py", "source.py")
 
 
 @attrs.frozen

@@ -2,16 +2,15 @@
 
 `parse(text, path)` runs the LALR parser built from dsl/grammar.lark, turns
 Lark's tree into the frozen nodes of dsl/ast.py (converting positions into
-`Span`s), and re-attaches the comments the grammar ignored, so the formatter
-can give them back. A syntax error becomes one `ParseError` with a diagnostic
-whose message comes from SYNTAX_ERRORS when the error matches a known example,
-else from the set of tokens the parser expected.
+`Span`s), and re-attaches the comments the grammar ignored (dsl/comments.py),
+so the formatter can give them back. A syntax error becomes one `ParseError`
+with a diagnostic whose message comes from SYNTAX_ERRORS when the error
+matches a known example, else from the set of tokens the parser expected.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +20,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from dsl import ast
+from dsl.comments import attach_comments, scan_comments
 from dsl.diagnostics import InternalError, ParseError, error
 from dsl.source import Position, Span
 
@@ -437,99 +437,6 @@ class _SyntaxProblem(Exception):
         self.diagnostic = error(code, message, span, hint)
 
 
-# ---- comments ----------------------------------------------------------------
-
-@attrs.frozen
-class _SourceComment:
-    line: int
-    column: int
-    offset: int
-    text: str
-    own_line: bool
-
-
-def scan_comments(text: str) -> list[_SourceComment]:
-    """Every `# ...` comment outside string literals, in source order."""
-    found, offset = [], 0
-    # Split on "\n" only, as Lark counts lines: str.splitlines also breaks at
-    # \f, \x85 or \u2028, which may sit inside a string or a line.
-    for number, line in enumerate(re.findall(r"[^\n]*\n|[^\n]+$", text), start=1):
-        in_string = escaped = False
-        for col, ch in enumerate(line):
-            if in_string:
-                if escaped:
-                    escaped = False
-                elif ch == "\\":
-                    escaped = True
-                elif ch == '"':
-                    in_string = False
-            elif ch == '"':
-                in_string = True
-            elif ch == "#":
-                body = line[col + 1:].rstrip("\r\n")
-                found.append(_SourceComment(number, col + 1, offset + col,
-                                            body[1:] if body.startswith(" ") else body,
-                                            not line[:col].strip()))
-                break
-        offset += len(line)
-    return found
-
-
-def _comment_node(c: _SourceComment, path: str, trailing: bool) -> ast.Comment:
-    pos = Position(c.offset, c.line, c.column)
-    return ast.Comment(c.text.rstrip(), trailing, Span(path, pos, pos))
-
-
-def _inside(node, line: int) -> bool:
-    span = node.span
-    return span.start.line <= line < span.end.line
-
-
-def _attach(node, comments: list[_SourceComment], path: str):
-    """Return `node` with `comments` placed in the innermost block that holds them,
-    plus the comments that fit nowhere inside it (the caller places those)."""
-    if not comments:
-        return node, []
-    if hasattr(node, "items"):
-        return _attach_block(node, comments, path), []
-    changes, leftovers = {}, []
-    routed = defaultdict(list)
-    for c in comments:
-        for field in attrs.fields(type(node)):
-            value = getattr(node, field.name)
-            if attrs.has(type(value)) and hasattr(value, "span") and _inside(value, c.line):
-                routed[field.name].append(c)
-                break
-        else:
-            leftovers.append(c)
-    for field_name, cs in routed.items():
-        new_child, rest = _attach(getattr(node, field_name), cs, path)
-        changes[field_name] = new_child
-        leftovers.extend(rest)
-    return (attrs.evolve(node, **changes) if changes else node), leftovers
-
-
-def _attach_block(node, comments: list[_SourceComment], path: str):
-    items = list(node.items)
-    routed = defaultdict(list)
-    loose = []
-    for c in comments:
-        owner = next((i for i, item in enumerate(items)
-                      if not isinstance(item, ast.Comment) and _inside(item, c.line)), None)
-        (routed[owner] if owner is not None else loose).append(c)
-    placed: list[tuple[int, int, object]] = []  # (sort line, order, node)
-    for index, item in enumerate(items):
-        if index in routed:
-            item, rest = _attach(item, routed[index], path)
-            for c in rest:
-                placed.append((item.span.start.line, -1, _comment_node(c, path, False)))
-        placed.append((item.span.start.line, 0, item))
-    for c in loose:
-        placed.append((c.line, 1 if not c.own_line else -1, _comment_node(c, path, not c.own_line)))
-    placed.sort(key=lambda entry: (entry[0], entry[1]))
-    return attrs.evolve(node, items=tuple(entry[2] for entry in placed))
-
-
 # ---- syntax errors -------------------------------------------------------------
 
 # (code, message, hint, examples that fail the same way). Each entry has a test.
@@ -685,8 +592,7 @@ def parse(text: str, path: str = "<string>") -> ast.RuleFile:
         raise InternalError(f"parser transformer failed: {exc.orig_exc!r}") from exc.orig_exc
     rule_file = attrs.evolve(rule_file, span=Span(path, Position(0, 1, 1),
                                                    Position(len(source), source.count("\n") + 1, 1)))
-    comments = scan_comments(source)
-    rule_file, _ = _attach(rule_file, comments, path)
+    rule_file = attach_comments(rule_file, scan_comments(source), path)
     return _with_sections(rule_file, "")
 
 
