@@ -11,6 +11,8 @@
                  (data_formats.py reads the formats; per_record.py groups one-row-per-vehicle
                  tables from Parquet or CSV into model records)
 - results.py     the JSON result document with its receipt
+- table_io.py    a table of applicants in, a table of results out (Parquet, CSV, XLSX);
+                 bad rows reported and skipped; `explain --row N`
 - render.py      rich trees and tables, and their plain-text twins
 - report.py      the evaluation tables in the standard's layout (Appendix C/D), Markdown or HTML;
                  annual_report.py the dual-credit annual report (附件3)

@@ -3,6 +3,8 @@
     rulecheck check PATH…                 check rule files (folders: every *.rules inside)
     rulecheck run RULESET DATA [--format text|json] [--trace] [-o FILE]
                   [--records LIST --count FIELD [--by COLUMN]]   one row per record
+    rulecheck run RULESET DATA -o FILE.parquet|.csv|.xlsx [--strict]   one result row per applicant
+    rulecheck explain RULESET DATA --row N [--format text|json]   the full trace of one row
     rulecheck report RULESET DATA [--format md|html] [-o FILE]   the standard's evaluation tables
     rulecheck fmt [--check] PATH…         format rule files in place
     rulecheck test PATH…                  run the examples written beside the rules
@@ -12,7 +14,8 @@
 Exit codes: 0 ok; 1 tests failed, or `fmt --check` found files to reformat;
 2 usage error (bad arguments, a path that does not exist); 3 rule-file errors
 (syntax or check); 4 data errors (invalid data, or the rules cannot conclude on
-it); 5 an internal error in rulecheck (a bug: please report it).
+it; with a table --output, also when bad rows were skipped and the good ones
+written); 5 an internal error in rulecheck (a bug: please report it).
 
 The phases are gated: rules that fail their checks are never evaluated.
 Heavy modules (rich, the evaluator) are imported inside the commands that need
@@ -151,9 +154,12 @@ def _write_output(text: str, output: str | None) -> None:
 
 def cmd_run(args) -> int:
     from engine.results import result_document, to_json
+    from engine.table_io import is_table_output
     plan = _plan_for(args.ruleset)
     if isinstance(plan, int):
         return plan
+    if is_table_output(args.output):
+        return _run_to_table(plan, args)
     evaluated = _evaluate_data(plan, args, trace=args.trace or args.format == "text")
     if isinstance(evaluated, int):
         return evaluated
@@ -168,6 +174,77 @@ def cmd_run(args) -> int:
         if applicant.key:
             label += f" ({applicant.key})"
         print_outcome(console, plan, outcome, label, args.trace)
+    return EXIT_OK
+
+
+def _run_to_table(plan, args) -> int:
+    """`run … --output FILE.parquet|.csv|.xlsx`: one row per applicant (engine/table_io.py)."""
+    from rich.progress import Progress
+    from engine.table_io import OutputError, run_to_table
+    if not Path(args.data).is_file():
+        raise UsageError(f"no such data file: {args.data}")
+    if (args.records is None) != (args.count is None):
+        raise UsageError("--records and --count go together: the list input and the field that counts its rows")
+    if Path(args.output).resolve() == Path(args.data).resolve():
+        raise UsageError("--output would overwrite the data file")
+    records = (args.records, args.count, args.by) if args.records is not None else None
+    stderr = _console(stderr=True)
+    interactive = stderr.is_terminal and sys.stdout.isatty()
+    try:
+        with Progress(console=stderr, transient=True, disable=not interactive) as progress:
+            task = progress.add_task("evaluating", total=None)
+            run = run_to_table(plan, args.data, args.output, strict=args.strict, records=records,
+                               advance=lambda: progress.advance(task),
+                               on_total=lambda total: progress.update(task, total=total))
+    except (OSError, OutputError) as exc:
+        raise UsageError(f"cannot write {args.output}: {getattr(exc, 'strerror', None) or exc}") from None
+    _print_data_problems(list(run.problems))
+    if not run.written_file:
+        if run.bad_rows:
+            print(f"--strict: {len(run.bad_rows)} of {run.total} row(s) have invalid data; "
+                  f"nothing was written", file=sys.stderr)
+        return EXIT_DATA
+    if run.bad_rows:
+        shown = ", ".join(str(r) for r in run.bad_rows[:50]) + (
+            f" … and {len(run.bad_rows) - 50} more" if len(run.bad_rows) > 50 else "")
+        print(f"skipped {len(run.bad_rows)} of {run.total} row(s) with invalid data (rows {shown}); "
+              f"wrote {run.written} to {args.output}", file=sys.stderr)
+        return EXIT_DATA
+    print(f"wrote {run.written} row(s) to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_explain(args) -> int:
+    """The full trace of one row of the data, evaluated as `run` evaluates it."""
+    from engine.results import result_document, to_json
+    from engine.table_io import applicant_of, evaluate_row, find_row, trace_data
+    plan = _plan_for(args.ruleset)
+    if isinstance(plan, int):
+        return plan
+    if not Path(args.data).is_file():
+        raise UsageError(f"no such data file: {args.data}")
+    row, problems = find_row(plan, args.data, args.row)
+    if problems:
+        _print_data_problems(problems)
+        return EXIT_DATA
+    if row is None:
+        raise UsageError(f"no row {args.row} in {args.data} (rows are numbered as in data problems: "
+                         "a table's header is row 1, a JSON/YAML list counts from 1)")
+    outcome = evaluate_row(plan, row, args.data, trace=True)
+    if outcome is None:
+        _print_data_problems(row.problems)
+        return EXIT_DATA
+    applicant = applicant_of(row, args.data)
+    if args.format == "json":
+        document = result_document(plan, outcome, applicant)
+        document["trace"] = trace_data(outcome.trace)
+        _write_output(to_json(document) + "\n", args.output)
+        return EXIT_OK
+    from engine.render import print_outcome
+    label = applicant.source + (f" row {applicant.row}" if applicant.row else "")
+    if applicant.key:
+        label += f" ({applicant.key})"
+    print_outcome(_console(), plan, outcome, label, True)
     return EXIT_OK
 
 
@@ -388,9 +465,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("data")
     run.add_argument("--format", choices=("text", "json"), default="text")
     run.add_argument("--trace", action="store_true", help="print the full explanation trace")
-    run.add_argument("-o", "--output", help="write the JSON result to this file")
+    run.add_argument("-o", "--output", help="write the JSON result to this file; FILE.parquet, .csv or .xlsx: "
+                     "one row of results per applicant (rows with invalid data are reported and skipped)")
+    run.add_argument("--strict", action="store_true", help="with a table --output: any row with invalid data "
+                     "fails the run (exit 4) and nothing is written")
     _per_record_options(run)
     run.set_defaults(handler=cmd_run)
+    explain = sub.add_parser("explain", help="the full trace of one row of the data")
+    explain.add_argument("ruleset")
+    explain.add_argument("data")
+    explain.add_argument("--row", type=int, required=True, metavar="N",
+                         help="the row as data problems name it (a table's header is row 1)")
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.add_argument("-o", "--output", help="write the JSON to this file")
+    explain.set_defaults(handler=cmd_explain)
     report = sub.add_parser("report", help="write the standard's evaluation tables (Appendix C/D layout)")
     report.add_argument("ruleset")
     report.add_argument("data")

@@ -96,12 +96,18 @@ def load_applicants(path: str | Path, inputs: Mapping[str, ast.Input],
         problems.extend(found)
         applicants.append(Applicant(values, source, raw.row, applicant_key(raw.fields, inputs)))
     if raws and raws[0].table:  # headers are checked once, not once per row
-        checker = _Checker(inputs, indicator_names, source, 1, "")
-        checker.resolve_keys(list(raws[0].columns))
-        problems[:0] = checker.problems
+        problems[:0] = check_columns(raws[0].columns, inputs, indicator_names, source)
     if problems:
         raise DataError(problems)
     return applicants
+
+
+def check_columns(columns, inputs: Mapping[str, ast.Input], indicator_names: Collection[str],
+                  source: str) -> list[DataProblem]:
+    """The problems of a table's header (unknown or doubled columns), checked once per table."""
+    checker = _Checker(inputs, indicator_names, source, 1, "")
+    checker.resolve_keys(list(columns))
+    return checker.problems
 
 
 def validate(raw: Mapping[str, object], inputs: Mapping[str, ast.Input], indicator_names: Collection[str],

@@ -1,4 +1,4 @@
-"""Reading applicant data files (JSON, YAML, CSV, XLSX) into raw values, exactly.
+"""Reading applicant data files (JSON, YAML, CSV, XLSX, Parquet) into raw values, exactly.
 
 This module only turns a file into `RawApplicant`s: one mapping per applicant
 from the key or column header as written to the value as the file holds it.
@@ -19,6 +19,13 @@ separately because each format has its own way to lose exactness or to fail:
   the text "4.5%", so a percent input gets 4.5% as displayed. Dates become ISO
   text; error cells (`#DIV/0!`) and formulas that were never computed are
   problems.
+- Parquet (one applicant per row, like CSV) is read in record batches through
+  pyarrow (`iter_parquet`). Cells keep their Arrow type: integers as `int`,
+  float64/float32 as `float` (converted through their shortest repr, as XLSX
+  numbers), decimal128/256 as exact `Decimal`, strings as text, booleans as
+  `bool`, dates and timestamps as ISO text, lists and structs as lists and
+  objects. Rows are numbered as in a CSV file of the same table: the column
+  names are row 1, so the first applicant is row 2.
 
 Both JSON and YAML objects remember keys written twice (the parsers would
 silently keep the last one) so validation can report them.
@@ -48,7 +55,10 @@ import yaml
 from engine.errors import DataProblem
 from engine.values import exact
 
-FORMATS = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".csv": "CSV", ".xlsx": "XLSX"}
+FORMATS = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".csv": "CSV", ".xlsx": "XLSX",
+           ".parquet": "Parquet"}
+
+PARQUET_BATCH_ROWS = 8192
 
 FILE = "file"  # the location of a problem with the file as a whole
 
@@ -391,6 +401,93 @@ def _xlsx_value(value, number_format: str, data_type: str, where: str, source: s
     return value
 
 
+# ---- Parquet -----------------------------------------------------------------
+
+def parquet_cell(value):
+    """A Parquet cell as a raw data value (None: the cell is empty)."""
+    if value is None or isinstance(value, (bool, int, float, Decimal, str)):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return str(value)
+    if isinstance(value, list):
+        return [parquet_cell(v) for v in value]
+    if isinstance(value, dict):
+        return {k: parquet_cell(v) for k, v in value.items() if v is not None}
+    return str(value)
+
+
+def parquet_columns(path: Path, source: str) -> tuple[int, tuple[str, ...], list[DataProblem]]:
+    """(number of rows, column names, problems) of a Parquet file, from its footer."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _, problems = _read_bytes_head(path, source)
+    if problems:
+        return 0, (), problems
+    try:
+        parquet = pq.ParquetFile(path)
+    except (OSError, pa.ArrowException) as exc:
+        return 0, (), [DataProblem(source, FILE, f"not a readable Parquet file ({exc})", code="malformed_file")]
+    return parquet.metadata.num_rows, tuple(parquet.schema_arrow.names), []
+
+
+def iter_parquet(path: Path, source: str, batch_rows: int = PARQUET_BATCH_ROWS):
+    """The applicants of a Parquet table, one per row, read batch by batch.
+    Raises DataError when the file cannot be read (also part-way through)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from engine.errors import DataError
+
+    total, names, problems = parquet_columns(path, source)
+    if problems:
+        raise DataError(problems)
+    columns = tuple(n.strip() for n in names)
+    number = 1
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
+            cells = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            for values in zip(*cells):
+                number += 1
+                fields = {}
+                for name, value in zip(columns, values):
+                    value = parquet_cell(value)
+                    if not _blank(value):
+                        fields[name] = value
+                if fields:
+                    yield RawApplicant(fields, number, "", True, columns)
+    except (OSError, pa.ArrowException) as exc:
+        raise DataError([DataProblem(source, f"row {number}", f"cannot read the Parquet file: {exc}",
+                                     code="malformed_file")]) from None
+
+
+def _read_bytes_head(path: Path, source: str) -> tuple[bytes, list[DataProblem]]:
+    try:
+        with path.open("rb") as stream:
+            return stream.read(4), []
+    except FileNotFoundError:
+        return b"", [DataProblem(source, FILE, "no such file", code="unreadable_file")]
+    except OSError as exc:
+        return b"", [DataProblem(source, FILE, f"cannot read the file: {exc.strerror or exc}",
+                                 code="unreadable_file")]
+
+
+def _read_parquet(path: Path, source: str) -> tuple[list[RawApplicant], list[DataProblem]]:
+    from engine.errors import DataError
+
+    try:
+        applicants = list(iter_parquet(path, source))
+    except DataError as exc:
+        return [], list(exc.problems)
+    if not applicants:
+        return [], [DataProblem(source, FILE, "no applicants: the table has no data rows", code="no_applicants")]
+    return applicants, []
+
+
 # ---- entry point -------------------------------------------------------------
 
 def read_applicants(path: Path, source: str) -> tuple[list[RawApplicant], list[DataProblem]]:
@@ -404,6 +501,8 @@ def read_applicants(path: Path, source: str) -> tuple[list[RawApplicant], list[D
         return _read_csv(path, source)
     if kind == "XLSX":
         return _read_xlsx(path, source)
+    if kind == "Parquet":
+        return _read_parquet(path, source)
     doc, problems = (_read_json if kind == "JSON" else _read_yaml)(path, source)
     if problems:
         return [], problems
