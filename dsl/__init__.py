@@ -3,7 +3,7 @@
     .rules text ──parse──▶ RuleFile (ast.py, with spans) ──load──▶ RuleSet (imports resolved)
                                                                ──check──▶ CheckedRules + diagnostics
 
-- source.py       Span, SourceFile: where things are
+- source.py       Span: where things are
 - grammar.lark    the LALR grammar
 - parser.py       parse(text, path) -> ast.RuleFile; the only module importing Lark
 - comments.py     comments found in the text and put back into the tree

@@ -11,7 +11,6 @@ matches a known example, else from the set of tokens the parser expected.
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
@@ -115,9 +114,9 @@ class _ToAst(Transformer):
         type_, options = rest[0], dict(rest[1:])
         return ast.Input(name, label, clause, type_, span=self._span(meta), **options)
 
+    # field_decl: NAME STRING? ":" type_expr input_option*
     def field_decl(self, meta, children):
-        name, label, _, rest = self._head([children[0], children[1] if len(children) > 1 else None, None] + list(children[2:])) \
-            if False else self._field_head(children)
+        name, label, _, rest = self._field_head(children)
         type_, options = rest[0], dict(rest[1:])
         if "alias" in options:
             raise _SyntaxProblem("bad_alias", "`alias` is for inputs, not record fields", self._span(meta),
@@ -595,7 +594,3 @@ def parse(text: str, path: str = "<string>") -> ast.RuleFile:
     rule_file = attach_comments(rule_file, scan_comments(source), path)
     return _with_sections(rule_file, "")
 
-
-def parse_number(text: str) -> Fraction:
-    """The exact value of a numeric literal as the language writes it."""
-    return ast.Number(text).value

@@ -41,18 +41,6 @@ class Span:
 NO_SPAN = Span("<none>", Position(0, 0, 0), Position(0, 0, 0))
 
 
-@attrs.frozen
-class SourceFile:
-    """The text of one rule file, kept so diagnostics can quote its lines."""
-
-    path: str
-    text: str
-
-    def line(self, number: int) -> str:
-        lines = self.text.splitlines()
-        return lines[number - 1] if 0 < number <= len(lines) else ""
-
-
 def display_width(text: str) -> int:
     """Terminal columns taken by `text`: CJK wide and full-width characters count 2."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

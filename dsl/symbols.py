@@ -23,11 +23,6 @@ class SymbolTable:
     overrides: tuple[tuple[object, ast.Override], ...] = ()  # (the replaced declaration, its override)
     orphan_overrides: tuple[ast.Override, ...] = ()  # overrides of names no imported file declares
 
-    def derived_field(self, list_name: str, field: str) -> ast.Let | None:
-        """The `let` of a derive block that computes `field` for records of `list_name`."""
-        block = self.derives.get(list_name)
-        return next((let for let in block.lets if let.name == field), None) if block else None
-
     def of_kind(self, kind) -> list:
         return [self.decls[n] for n in self.order if isinstance(self.decls[n], kind)]
 

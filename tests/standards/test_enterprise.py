@@ -13,7 +13,7 @@ import pytest
 
 from engine.errors import EvalError
 from engine.values import NOT_EVALUATED, Missing
-from tests.standards.enterprise_helpers import MINIMAL, P, run, std
+from tests.standards.enterprise_helpers import P, run, std
 
 
 def score(name, **changes):
