@@ -242,10 +242,18 @@ class _Formatter:
         return self.typed(INDENT * depth + node.name + label + " : ", node, depth)
 
     def typed(self, opener: str, node, depth: int) -> list[str]:
-        """`opener TYPE options` for an input or a record field; a record type spans lines."""
+        """`opener TYPE options` for an input or a record field; a record type spans
+        lines, and so does an enum too long for one: a member per line, continued."""
+        options = "".join(" " + option for option in self.options(node))
         lines = self.type_lines(node.type, depth)
         lines[0] = opener + lines[0]
-        lines[-1] += "".join(" " + option for option in self.options(node))
+        lines[-1] += options
+        if len(lines) == 1 and not self.fits(0, lines[0], more=False):
+            element, prefix = node.type, ""
+            while isinstance(element, ast.ListType):
+                element, prefix = element.element, prefix + "list of "
+            if isinstance(element, ast.EnumType):
+                return self.enum_lines(opener + prefix, element, depth, options)
         return lines
 
     def options(self, node) -> Iterable[str]:
@@ -401,6 +409,14 @@ class _Formatter:
             case ast.EnumType(values=values):
                 return "enum(" + ", ".join(self.enum_value(v) for v in values) + ")"
         raise TypeError(f"the formatter has no rule for the type {type(node).__name__}")
+
+    def enum_lines(self, opener: str, node: ast.EnumType, depth: int, options: str) -> list[str]:
+        """`opener enum( \\`, each member on a continued line, then `)` and the options."""
+        inner = " " * (len(INDENT) * depth + CONTINUATION)
+        members = [self.enum_value(v) for v in node.values]
+        return ([opener + "enum( \\"]
+                + [inner + member + ("," if i < len(members) - 1 else "") + " \\" for i, member in enumerate(members)]
+                + [INDENT * depth + ")" + options])
 
     @staticmethod
     def enum_value(value: ast.EnumValue) -> str:
