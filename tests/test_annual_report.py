@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from engine.cli import main
 
 BASE = Path(__file__).resolve().parents[1] / "standards" / "dual-credit" / "2023-revision"
@@ -46,3 +48,14 @@ def test_missing_data_is_written_as_no_conclusion(capsys):
 def test_html_is_refused_with_a_usage_error(capsys):
     code, _, err = report(capsys, "domestic-2023.yaml", "--format", "html")
     assert code == 2 and "Markdown" in err
+
+
+@pytest.mark.parametrize("version, data, credit_text", [
+    ("2024-notice-378", "domestic-2024.yaml", "产生新能源汽车正积分31400分"),
+    ("2026-notice-20251107", "domestic-2026.yaml", "新能源汽车积分实际值为（无法给出结论"),
+])
+def test_every_version_writes_its_annual_report(capsys, version, data, credit_text):
+    folder = BASE.parent / version
+    code = main(["report", str(folder / "dual-credit.rules"), str(folder / "examples" / data)])
+    out, _ = capsys.readouterr()
+    assert code == 0 and credit_text in out
