@@ -116,6 +116,16 @@ def format_expr(expr) -> str:
     return _Formatter(None).expr(expr)
 
 
+def format_interval(node: ast.Interval) -> str:
+    """An interval as the language writes it: `[5%, 15%)`, `(0, inf)`."""
+    return _Formatter().fmt_Interval(node)
+
+
+def format_cell(node) -> str:
+    """A table cell as the language writes it: `≥ 4%`, `(8, 10]`, `-`, `=> points`."""
+    return _Formatter().cell(node)
+
+
 def format_scalar_type(node) -> str:
     """A type that is not a list or a record, as the language writes it (`number [万元]`)."""
     return _Formatter().type_text(node)

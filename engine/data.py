@@ -56,6 +56,7 @@ from typing import Collection, Mapping
 import attrs
 
 from dsl import ast
+from dsl.formatter import format_interval as interval_text
 from dsl.diagnostics import InternalError
 from engine.data_formats import decimal_text, loads_json, read_applicants
 from engine.errors import DataError, DataProblem
@@ -185,26 +186,12 @@ def _show(value) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def _bound_text(expr) -> str:
-    if isinstance(expr, ast.Number):
-        return expr.text
-    if isinstance(expr, ast.Unary) and expr.op == "-":
-        return "-" + _bound_text(expr.operand)
-    return "?"
-
-
 def _bound_value(expr) -> Fraction:
     if isinstance(expr, ast.Number):
         return expr.value
     if isinstance(expr, ast.Unary) and expr.op == "-":
         return -_bound_value(expr.operand)
     raise InternalError(f"a range bound must be a constant number, got {expr!r}")
-
-
-def interval_text(interval: ast.Interval) -> str:
-    lower = "-inf" if interval.lower is None else _bound_text(interval.lower)
-    upper = "inf" if interval.upper is None else _bound_text(interval.upper)
-    return f"{'[' if interval.lower_closed else '('}{lower}, {upper}{']' if interval.upper_closed else ')'}"
 
 
 def in_interval(value: Fraction, interval: ast.Interval) -> bool:

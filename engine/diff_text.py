@@ -15,7 +15,9 @@ from fractions import Fraction
 import attrs
 
 from dsl import ast
-from dsl.formatter import OPERATOR_TEXT, format_expr, format_scalar_type
+from dsl.formatter import format_cell as cell_text
+from dsl.formatter import format_expr, format_scalar_type
+from dsl.formatter import format_interval as interval_text
 
 
 def normalised(node):
@@ -47,27 +49,6 @@ def text_of(value) -> str | None:
     if isinstance(value, ast.Interval):
         return interval_text(value)
     return format_expr(value)
-
-
-def interval_text(interval: ast.Interval) -> str:
-    lower = "-inf" if interval.lower is None else format_expr(interval.lower)
-    upper = "inf" if interval.upper is None else format_expr(interval.upper)
-    return f"{'[' if interval.lower_closed else '('}{lower}, {upper}{']' if interval.upper_closed else ')'}"
-
-
-def cell_text(cell) -> str:
-    match cell:
-        case ast.AnyCell():
-            return "-"
-        case ast.CompareCell(op=op, value=value):
-            return f"{OPERATOR_TEXT.get(op, op)} {format_expr(value)}"
-        case ast.IntervalCell(interval=interval):
-            return interval_text(interval)
-        case ast.OutputHead(name=name):
-            return f"=> {name}"
-        case ast.ExprCell(expr=expr):
-            return format_expr(expr)
-    raise TypeError(f"no text for the cell {type(cell).__name__}")
 
 
 def type_text(node) -> str:
