@@ -28,9 +28,9 @@ from typing import Callable
 import attrs
 
 from dsl import ast
+from engine.data_formats import FORMATS
 from engine.values import NOT_EVALUATED, Missing, is_number
 
-DATA_SUFFIXES = (".json", ".yaml", ".yml", ".csv", ".xlsx")
 NO_CONCLUSION = "无法给出结论"
 NOT_EVALUATED_TEXT = "不参评"
 ERROR = "评价出错"
@@ -187,9 +187,9 @@ def grade_text(side: SideResult) -> str:
 # ---- reading the population ----------------------------------------------------------
 
 def data_files(path: Path) -> list[Path]:
-    """A data file, or every data file (JSON, YAML, CSV, XLSX) in a folder and below it."""
+    """A data file, or every data file (JSON, YAML, CSV, XLSX, Parquet) in a folder and below it."""
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DATA_SUFFIXES)
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FORMATS)
     return [path]
 
 

@@ -568,3 +568,12 @@ def test_the_dual_credit_notice_diffs_against_its_base(capsys):
     # the notice's changes: what it adds or replaces cites it
     assert any("378" in (c["clause"] or "") and c["action"] == "added" for c in changes)
     assert any("378" in (c["clause"] or "") and c["aspect"] == "formula" for c in changes)
+
+
+def test_population_folder_includes_parquet_tables(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from engine.impact import data_files
+    pq.write_table(pa.table({"name": ["a"]}), tmp_path / "applicants.parquet")
+    (tmp_path / "notes.txt").write_text("not data", encoding="utf-8")
+    assert [p.name for p in data_files(tmp_path)] == ["applicants.parquet"]
