@@ -123,7 +123,7 @@ def types(depth: int = 2):
 
 inputs = st.builds(ast.Input, names, optional_strings, optional_strings, types(),
                    range=st.none() | intervals, optional=st.booleans(),
-                   default=st.none() | literals, length=lengths)
+                   default=st.none() | literals, length=lengths, alias=st.none() | names)
 
 
 # ---- declarations ------------------------------------------------------------------
@@ -185,8 +185,13 @@ headers = st.builds(ast.StandardHeader, names, strings,
                     block_items(st.builds(ast.HeaderField, names, strings)))
 imports = st.builds(ast.Import, strings)
 
+derives = st.builds(ast.Derive, names, optional_strings, optional_strings, names, st.none() | expressions,
+                    st.none() | names, block_items(lets))
+overrides = st.builds(ast.Override, st.one_of(inputs, params, lets, tables, grades, indicators, bonuses,
+                                              vetoes, validations, totals))
+
 flat_declarations = st.one_of(headers, imports, inputs, params, lets, tables, grades, indicators,
-                              bonuses, vetoes, validations, totals, examples)
+                              bonuses, vetoes, validations, totals, examples, derives, overrides)
 
 
 def declarations(depth: int = 2):
