@@ -392,6 +392,20 @@ def _describe_boxes(columns: list[Column], boxes: list[Box]) -> str:
     return shown + (f"; and {more} more region(s)" if more > 0 else "")
 
 
+def _gap_neighbours(columns: list[Column], masks, gaps: list[Box], rows) -> tuple:
+    """Notes pointing at the rows on either side of a gap in a one-column numeric
+    table (the rows an author most likely edited), in row order."""
+    if len(columns) != 1 or not columns[0].numeric:
+        return ()
+    missing = set().union(*(box[0] for box in gaps))
+    bordering = set()
+    for piece in missing:
+        for neighbour in (piece - 1, piece + 1):
+            if 0 <= neighbour < len(masks[0]) and neighbour not in missing:
+                bordering |= {r for r in range(len(rows)) if masks[0][neighbour] >> r & 1}
+    return tuple((f"row {r + 1} borders the gap", rows[r].span) for r in sorted(bordering))
+
+
 # ---- one table ------------------------------------------------------------------------------
 
 def check_table(table, symbols, types: dict, bounds: Bounds) -> list[Diagnostic]:
@@ -427,7 +441,7 @@ def check_table(table, symbols, types: dict, bounds: Bounds) -> list[Diagnostic]
     if analysis.gaps:
         found.append(error("table_gap", f"no row matches {_describe_boxes(columns, analysis.gaps)}", table.span,
                            "add a row for these values, or end a `hit first` table with a catch-all row "
-                           "of `-` cells"))
+                           "of `-` cells", _gap_neighbours(columns, masks, analysis.gaps, rows)))
     overlapping: dict[int, list[tuple[int, list[Box]]]] = defaultdict(list)
     for (a, b), boxes in sorted(analysis.overlaps.items()):
         overlapping[b].append((a, boxes))

@@ -125,6 +125,9 @@ def test_moved_band_bound_opens_a_gap():
     checked, text = _enterprise_with("| [5%, 15%) | 3 |", "| [6%, 15%) | 3 |")
     assert _found(checked) == {(_line_of(text, "table growth_band"), "table_gap")}
     assert checked.diagnostics[0].message == "no row matches average_growth in [5%, 6%)"
+    # the notes point at the edited row and the one below the gap
+    assert [span.start.line for _, span in checked.diagnostics[0].notes] == [
+        _line_of(text, "| [6%, 15%) | 3 |"), _line_of(text, "| [0%, 5%) | 2 |")]
 
 
 def test_moved_band_bound_makes_an_overlap():
