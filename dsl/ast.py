@@ -13,6 +13,7 @@ about Lark.
 
 from __future__ import annotations
 
+import operator
 from fractions import Fraction
 from typing import Iterator, Union
 
@@ -185,6 +186,9 @@ Expr = Union[Number, String, Bool, Name, Field, Index, Call, Aggregate, Unary,
              Binary, Member, If, Undetermined, EmptyList]
 
 ARITHMETIC_OPS = ("+", "-", "*", "/", "^")
+# The arithmetic operators that are defined for every pair of operands (numbers
+# or intervals alike); `/` and `^` each need a check of their own.
+TOTAL_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 COMPARISON_OPS = (">=", "<=", ">", "<", "=", "!=")
 LOGIC_OPS = ("and", "or")
 

@@ -81,12 +81,8 @@ def _is_fraction(value) -> bool:
 
 def _fold(op: str, a: Fraction, b: Fraction) -> Fraction | None:
     """Apply an arithmetic operator to two constants; None where evaluation would fail."""
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
+    if op in ast.TOTAL_ARITHMETIC:
+        return ast.TOTAL_ARITHMETIC[op](a, b)
     if op == "/":
         return a / b if b else None
     if b.denominator != 1 or (a == 0 and b < 0):
@@ -333,12 +329,8 @@ class Bounds:
         """Interval arithmetic; no value on either side gives no value."""
         if a is None or b is None:
             return None
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
+        if op in ast.TOTAL_ARITHMETIC:
+            return ast.TOTAL_ARITHMETIC[op](a, b)
         if op == "/":
             return a / b
         return _power(a, b)

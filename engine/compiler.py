@@ -304,26 +304,25 @@ class _Compiler:
 
     @staticmethod
     def _arithmetic(op, left, right, span):
-        def arithmetic(ctx, env):
-            a, b = left(ctx, env), right(ctx, env)
-            missing = absent(a, b)
-            if missing:
-                return missing
-            if op == "+":
-                return a + b
-            if op == "-":
-                return a - b
-            if op == "*":
-                return a * b
-            if op == "/":
+        """The operator is chosen here, once, not on every evaluation."""
+        if op in ast.TOTAL_ARITHMETIC:
+            apply = ast.TOTAL_ARITHMETIC[op]
+        elif op == "/":
+            def apply(a, b):
                 if b == 0:
                     raise EvalError("division by zero", span)
                 return a / b
-            if b.denominator != 1:
-                raise EvalError(f"exponent {b} is not a whole number", span)
-            if a == 0 and b < 0:
-                raise EvalError("zero to a negative power", span)
-            return a ** int(b)
+        else:
+            def apply(a, b):
+                if b.denominator != 1:
+                    raise EvalError(f"exponent {b} is not a whole number", span)
+                if a == 0 and b < 0:
+                    raise EvalError("zero to a negative power", span)
+                return a ** int(b)
+
+        def arithmetic(ctx, env):
+            a, b = left(ctx, env), right(ctx, env)
+            return absent(a, b) or apply(a, b)
         return arithmetic
 
     def expr_Member(self, node: ast.Member, scope):
