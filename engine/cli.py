@@ -194,7 +194,7 @@ def _run_to_table(plan, args) -> int:
         with Progress(console=stderr, transient=True, disable=not interactive) as progress:
             task = progress.add_task("evaluating", total=None)
             run = run_to_table(plan, args.data, args.output, strict=args.strict, records=records,
-                               advance=lambda: progress.advance(task),
+                               advance=lambda rows: progress.advance(task, rows),
                                on_total=lambda total: progress.update(task, total=total))
     except (OSError, OutputError) as exc:
         raise UsageError(f"cannot write {args.output}: {getattr(exc, 'strerror', None) or exc}") from None

@@ -42,6 +42,10 @@ before anything is written.
 
 Identical rows (the same cells in every column but the identification
 columns) are evaluated once: the outcome is kept in a bounded memo.
+
+A Parquet table written to Parquet or CSV takes the column-wise path
+(engine/batch): each record batch is evaluated at once, exactly as row by row,
+and any row the batch cannot vouch for is evaluated row by row.
 """
 
 from __future__ import annotations
@@ -71,6 +75,8 @@ NOT_EVALUATED_TEXT = "not_evaluated"
 PARQUET_GROUP_ROWS = 8192
 XLSX_MAX_ROWS = 1_048_576
 MEMO_SIZE = 4096
+BATCH_ROWS = 65536  # rows per record batch on the column-wise path
+BATCH_OUTPUTS = (".parquet", ".csv")  # XLSX cells are typed per value: written row by row
 
 
 def is_table_output(output: str | None) -> bool:
@@ -303,6 +309,10 @@ class _CsvWriter:
         cells = [row, key, *ids, *(result_text(v) for v in values)]
         self.writer.writerow(["" if c is None else c for c in cells])
 
+    def write_table(self, table) -> None:
+        for cells in zip(*(column.to_pylist() for column in table.columns)):
+            self.writer.writerow(["" if c is None else c for c in cells])
+
     def close(self) -> None:
         self.stream.close()
 
@@ -331,6 +341,10 @@ class _ParquetWriter:
             column.append(cell)
         if len(self.buffer[0]) >= PARQUET_GROUP_ROWS:
             self._flush()
+
+    def write_table(self, table) -> None:
+        self._flush()
+        self.writer.write_table(table.cast(self.schema), row_group_size=PARQUET_GROUP_ROWS)
 
     def _flush(self) -> None:
         if self.buffer[0]:
@@ -391,6 +405,9 @@ def run_to_table(plan, data: str | Path, output: str | Path, *, strict: bool = F
                  ) -> TableRun:
     """Evaluate every applicant of `data` and write one row each to `output` (see the module docstring)."""
     output = Path(output)
+    if records is None and FORMATS.get(Path(data).suffix.lower()) == "Parquet" \
+            and output.suffix.lower() in BATCH_OUTPUTS:
+        return _run_batches(plan, Path(data), output, strict, advance, on_total)
     memo: dict = {}
     source = open_source(plan, data, records, memo)
     if source.problems:
@@ -418,7 +435,7 @@ def run_to_table(plan, data: str | Path, output: str | Path, *, strict: bool = F
                              [outcome.results.get(n, Missing()) for n in names])
                 written += 1
             if advance is not None:
-                advance()
+                advance(1)
         writer.close()
     except BaseException:
         with contextlib.suppress(Exception):
@@ -431,6 +448,58 @@ def run_to_table(plan, data: str | Path, output: str | Path, *, strict: bool = F
         return TableRun(total, 0, tuple(bad), tuple(problems), False)
     os.replace(temporary, output)
     return TableRun(total, written, tuple(bad), tuple(problems), True)
+
+
+def _run_batches(plan, data: Path, output: Path, strict: bool, advance, on_total) -> TableRun:
+    """`run_to_table` for a Parquet table: record batch by record batch, column-wise
+    (engine/batch), with the same output, row numbers and problems as row by row."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from engine.batch import compile_batch, run_batch
+
+    source = str(data)
+    total, columns, problems = parquet_columns(data, source)
+    columns = tuple(c.strip() for c in columns)
+    problems = problems or check_columns(columns, plan.symbols.inputs, [d.name for d in plan.symbols.indicators],
+                                         source)
+    if problems:
+        return TableRun(0, 0, (), tuple(problems), False)
+    if on_total is not None:
+        on_total(total)
+    batch_plan = compile_batch(plan)
+    names = list(batch_plan.results)
+    out_columns = [*FIXED_COLUMNS, *id_columns(columns, plan.symbols.inputs), *names]
+    temporary = output.with_name(output.name + ".rulecheck-tmp")
+    writer = _WRITERS[output.suffix.lower()](temporary, out_columns, plan)
+    written, first_row, evaluated = 0, 2, 0
+    bad, problems = [], []
+    try:
+        for batch in pq.ParquetFile(data).iter_batches(batch_size=BATCH_ROWS):
+            table = pa.Table.from_batches([batch])
+            table = table.rename_columns([c.strip() for c in table.column_names])
+            result = run_batch(batch_plan, table, first_row, source)
+            first_row += table.num_rows
+            evaluated += result.table.num_rows + len(result.bad_rows)
+            bad.extend(result.bad_rows)
+            problems.extend(result.problems)
+            if not (strict and bad):
+                writer.write_table(result.table.select(out_columns))
+                written += result.table.num_rows
+            if advance is not None:
+                advance(table.num_rows)
+        writer.close()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.close()
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+    if strict and bad:
+        temporary.unlink()
+        return TableRun(evaluated, 0, tuple(bad), tuple(problems), False)
+    os.replace(temporary, output)
+    return TableRun(evaluated, written, tuple(bad), tuple(problems), True)
 
 
 # ---- explain ---------------------------------------------------------------------

@@ -1,0 +1,85 @@
+"""Batch evaluation: a whole table of applicants at once, exactly as one by one.
+
+    batch_plan = compile_batch(plan)                # from engine.compiler.compile_rules
+    result = run_batch(batch_plan, arrow_table)     # → BatchResult
+
+`result.table` has the columns `rulecheck run -o FILE` writes (engine/table_io.py):
+`row`, `key`, the identification columns, then one text column per result.
+`result.problems` lists why each bad row was skipped.
+
+The scalar evaluator (engine/evaluator.py) is the reference: the batch path
+computes the same values column-wise (engine/batch/evaluate.py), and every row
+it cannot vouch for (invalid data, an error the rules raise, a construct the
+columns do not cover) is evaluated by the scalar path, which also writes the
+messages. So a batch answer is either the scalar answer or comes from it.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from engine.batch.evaluate import BatchEvaluation, NotVectorised
+from engine.batch.load import load_inputs
+from engine.batch.output import texts
+
+
+@attrs.frozen
+class BatchPlan:
+    plan: object  # engine.compiler.Plan
+    results: tuple  # result identifiers, in the order of `--format json`
+    record_results: tuple  # derive blocks whose per-record results are listed
+
+
+@attrs.frozen
+class BatchResult:
+    table: object  # pyarrow.Table of text cells, good rows only
+    problems: list  # DataProblem for every bad row
+    bad_rows: tuple  # their row numbers
+    scalar_rows: int  # rows the scalar evaluator computed (bad, or not vouched for)
+
+
+def compile_batch(plan) -> BatchPlan:
+    from engine.table_io import result_names
+    names = result_names(plan)
+    listed = tuple(n for n in names if n in plan.derives)
+    return BatchPlan(plan, tuple(names), listed)
+
+
+def evaluate_columns(batch_plan: BatchPlan, table, source: str = "<data>"):
+    """(result name → list of cells, rows the batch cannot vouch for) of an Arrow table."""
+    from engine.batch import records, rules
+
+    plan, n = batch_plan.plan, table.num_rows
+    loaded = load_inputs(plan, table, source)
+    ev = BatchEvaluation(plan, loaded.inputs, loaded.given, n)
+    failed, err = rules.validation_failures(ev)
+    unsure = loaded.bad | failed | _dense(err, n)
+    cells = {}
+    for name in batch_plan.results:
+        if name in batch_plan.record_results:
+            column, err = records.listed(ev, name)
+        else:
+            column = ev.named(name, ev.top)
+            err = column.err
+            column = texts(column, n)
+        unsure |= _dense(err, n)
+        cells[name] = column
+    return cells, unsure
+
+
+def _dense(mask, n: int):
+    if mask is None:
+        return np.zeros(n, dtype=bool)
+    return np.array(np.broadcast_to(mask, (n,)), dtype=bool)
+
+
+def run_batch(batch_plan: BatchPlan, table, first_row: int = 2, source: str = "<data>") -> BatchResult:
+    """Evaluate every row of `table` (rows numbered from `first_row`, as data problems name them)."""
+    from engine.batch.table import assemble
+    n = table.num_rows
+    try:
+        cells, unsure = evaluate_columns(batch_plan, table, source)
+    except NotVectorised:
+        cells, unsure = {name: [None] * n for name in batch_plan.results}, np.ones(n, dtype=bool)
+    return assemble(batch_plan, table, cells, unsure, first_row, source)

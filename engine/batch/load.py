@@ -1,0 +1,256 @@
+"""An Arrow table of applicants → exact input columns, validated.
+
+Numbers stored natively (integers and floats) are converted column-wise: a
+float becomes the decimal its shortest repr shows, as `engine.values.exact`
+does for one value (0.1 is 1/10, not 3602879701896397/2⁵⁵), so the data means
+what the spreadsheet showed. Everything else (text, enums, lists, records)
+goes through the scalar validator (engine/data.py) once per *distinct* cell,
+so the messages and the accepted spellings are the scalar ones by
+construction. A row with any invalid cell is reported back as bad: the
+caller re-reads it with the scalar path, which says what is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import attrs
+import numpy as np
+
+from dsl import ast
+from engine.batch.columns import Bool, ListCol, Num, Record, Text, narrow
+from engine.data import _ABSENT, _BAD, _bound_value, _Checker, _is_percent
+from engine.data_formats import parquet_cell
+from engine.evaluator import _literal
+
+_MAX_FLOAT_PLACES = 15
+
+
+@attrs.frozen
+class Loaded:
+    inputs: dict  # input name → column (defaults applied)
+    given: dict  # input name → bool array: the data gives the input
+    bad: np.ndarray  # rows with a value the validator refuses
+
+
+def load_inputs(plan, table, source: str = "<data>") -> Loaded:
+    """The input columns of `table` (columns named by identifier, label or alias)."""
+    symbols = plan.symbols
+    n = table.num_rows
+    checker = _Checker(symbols.inputs, [d.name for d in symbols.indicators], source, 2, "")
+    resolved = checker.resolve_keys([c for c in table.column_names], report=False)
+    by_name = {decl.name: table.column(column) for column, decl in resolved.items()}
+    inputs, given = {}, {}
+    bad = np.zeros(n, dtype=bool)
+    for name, decl in symbols.inputs.items():
+        array = by_name.get(name)
+        if array is None:
+            values, present, invalid = [None] * n, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+            col = _from_values(decl.type, _with_default(values, decl))
+        else:
+            array = array.combine_chunks() if hasattr(array, "combine_chunks") else array
+            col, present, invalid = _convert(array, decl, checker)
+        if isinstance(col, ListCol) and isinstance(col.item, Record):  # where its derive block's values live
+            col = attrs.evolve(col, item=attrs.evolve(col.item, list_name=name))
+        inputs[name], given[name] = col, present
+        bad |= invalid
+    return Loaded(inputs, given, bad)
+
+
+def _with_default(values: list, decl) -> list:
+    if decl.default is None:
+        return values
+    default = _literal(decl.default)
+    return [default if v is None else v for v in values]
+
+
+def _convert(array, decl, checker):
+    """(column, given mask, invalid mask) of one input's cells."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(array)
+    present = ~np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    type_ = decl.type
+    if isinstance(type_, ast.NumberType) and (pa.types.is_integer(array.type) or pa.types.is_floating(array.type)):
+        return _native_number(array, decl, present)
+    if isinstance(type_, ast.BoolType) and pa.types.is_boolean(array.type):
+        values = np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+        return _defaulted(Bool(values, present), decl, present), present, np.zeros(n, dtype=bool)
+    raw = array.to_pylist()
+    cache: dict = {}
+    values, invalid = [], np.zeros(n, dtype=bool)
+    for i, cell in enumerate(raw):
+        key = _freeze(cell)
+        if key not in cache:
+            cache[key] = _validated(checker, decl, cell)
+        value = cache[key]
+        if value is _BAD:
+            invalid[i] = True
+            value = None
+        values.append(value)
+    present = np.array([v is not None for v in values], dtype=bool)
+    return _from_values(type_, _with_default(values, decl)), present, invalid
+
+
+def _validated(checker, decl, cell):
+    before = len(checker.problems)
+    value = checker.value(decl.type, parquet_cell(cell), decl.name, decl.name, True, decl.range, decl.length)
+    if len(checker.problems) > before:
+        del checker.problems[before:]
+        return _BAD
+    return None if value is _ABSENT else value
+
+
+def _freeze(value):
+    if isinstance(value, list):
+        return ("list", tuple(_freeze(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple((k, _freeze(v)) for k, v in value.items()))
+    return (type(value).__name__, value)
+
+
+def _defaulted(col, decl, present):
+    if decl.default is None or present.all():
+        return col
+    default = _from_values(decl.type, [_literal(decl.default)])
+    if isinstance(col, Num):
+        from engine.batch.columns import choose
+        chosen = choose(present, col, Num(default.num[0] if isinstance(default.num, np.ndarray) else default.num,
+                                          default.den))
+        return Num(chosen.num, chosen.den)
+    if isinstance(col, Bool):
+        return Bool(np.where(present, col.value, bool(default.value[0])))
+    return col
+
+
+# ---- numbers stored as numbers ----------------------------------------------------------
+
+def _native_number(array, decl, present):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(array)
+    type_ = decl.type
+    invalid = np.zeros(n, dtype=bool)
+    if pa.types.is_integer(array.type):
+        num = np.asarray(pc.fill_null(array, 0).to_numpy(zero_copy_only=False)).astype(np.int64)
+        den = 1
+    else:
+        floats = np.asarray(pc.fill_null(array, 0.0).to_numpy(zero_copy_only=False), dtype=np.float64)
+        num, den, unusable = shortest_decimals(floats)
+        invalid |= present & unusable
+    if _is_percent(type_):
+        den *= 100
+    if type_.integer:
+        whole = num % den == 0
+        invalid |= present & ~(whole & (num >= 0))
+    if decl.range is not None:
+        invalid |= present & ~_within(num, den, decl.range)
+    col = Num(narrow(num), den, present if not present.all() else None)
+    if decl.default is not None:
+        col = _defaulted(Num(col.num, col.den), decl, present)
+    elif not present.all():
+        col = Num(col.num, col.den, present)
+    return col, present, invalid
+
+
+def shortest_decimals(x):
+    """(numerators, one power-of-ten denominator, unusable mask) of float64 values
+    read as their shortest repr. Values it cannot place (beyond 2⁵³, or more than
+    15 decimals) are converted one by one through repr."""
+    n = len(x)
+    finite = np.isfinite(x)
+    safe = np.where(finite, x, 0.0)
+    places = np.full(n, -1, dtype=np.int64)
+    scaled = np.zeros(n, dtype=np.float64)
+    pending = np.ones(n, dtype=bool)
+    for p in range(_MAX_FLOAT_PLACES + 1):
+        if not pending.any():
+            break
+        candidate = np.round(safe[pending] * 10.0 ** p)
+        ok = (np.abs(candidate) < 2.0 ** 53) & (candidate / 10.0 ** p == safe[pending])
+        index = np.flatnonzero(pending)[ok]
+        places[index], scaled[index] = p, candidate[ok]
+        pending[index] = False
+    common = int(places.max()) if n else 0
+    leftovers = np.flatnonzero(pending)
+    if len(leftovers):  # rare: convert exactly, one by one
+        from decimal import Decimal
+        exact = [Fraction(Decimal(repr(float(v)))) for v in safe[leftovers]]
+        common = max(common, *(_places(f) for f in exact))
+    den = 10 ** max(common, 0)
+    num = scaled.astype(np.int64)
+    if common > 0:
+        factors = 10 ** (common - np.maximum(places, 0))
+        if common > 18 or np.abs(scaled).max(initial=0) * 10.0 ** common >= 2.0 ** 62:
+            num = np.array([int(v) * int(f) for v, f in zip(num, factors)], dtype=object)
+        else:
+            num = num * factors
+    if len(leftovers):
+        num = num.astype(object)
+        for i, f in zip(leftovers, exact):
+            num[i] = int(f * den)
+    return num, den, ~finite
+
+
+def _places(value: Fraction) -> int:
+    """Decimal places of a terminating decimal (a float's repr always terminates)."""
+    places = 0
+    while (value * 10 ** places).denominator != 1:
+        places += 1
+    return places
+
+
+def _within(num, den, interval: ast.Interval):
+    ok = np.ones(len(num), dtype=bool)
+    for bound, closed, lower in ((interval.lower, interval.lower_closed, True),
+                                 (interval.upper, interval.upper_closed, False)):
+        if bound is None:
+            continue
+        value = _bound_value(bound)
+        left = num * value.denominator
+        right = value.numerator * den
+        if lower:
+            ok &= (left >= right) if closed else (left > right)
+        else:
+            ok &= (left <= right) if closed else (left < right)
+    return ok
+
+
+# ---- exact Python values → columns ---------------------------------------------------------
+
+def _from_values(type_, values: list):
+    """A column from per-row exact values (None = absent) of one declared type."""
+    n = len(values)
+    known = np.array([v is not None for v in values], dtype=bool)
+    mask = None if known.all() else known
+    if isinstance(type_, ast.NumberType):
+        den = 1
+        for v in {v.denominator for v in values if v is not None}:
+            den = math.lcm(den, v)
+        nums = np.array([0 if v is None else int(v * den) for v in values], dtype=object)
+        return Num(narrow(nums) if n else np.zeros(0, dtype=np.int64), den, mask)
+    if isinstance(type_, ast.BoolType):
+        return Bool(np.array([bool(v) for v in values], dtype=bool), mask)
+    if isinstance(type_, (ast.EnumType, ast.TextType, ast.IndicatorType)):
+        categories = tuple(m.name for m in type_.values) if isinstance(type_, ast.EnumType) else ()
+        categories += tuple(dict.fromkeys(v for v in values if v is not None and v not in categories))
+        index = {c: i for i, c in enumerate(categories)}
+        codes = np.array([index[v] if v is not None else -1 for v in values], dtype=np.int64)
+        return Text(codes, categories, mask)
+    if isinstance(type_, ast.ListType):
+        lengths = np.array([len(v) if v is not None else 0 for v in values], dtype=np.int64)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64) if n else lengths
+        items = [item for v in values if v is not None for item in v]
+        return ListCol(starts, lengths, _from_values(type_.element, items), mask)
+    if isinstance(type_, ast.RecordType):
+        fields = {}
+        for field in type_.fields:
+            default = _literal(field.default) if field.default is not None else None
+            cells = [None if v is None else v.get(field.name, default) for v in values]
+            fields[field.name] = _from_values(field.type, cells)
+        return Record(fields, mask)
+    raise NotImplementedError(f"no column for {type(type_).__name__}")
+
