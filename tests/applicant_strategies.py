@@ -1,7 +1,7 @@
 """Hypothesis strategies for applicants, derived from a rule set's inputs.
 
 Values are drawn from each input's declared type and range, with extra weight
-on the numbers the standard's tables turn on (band edges such as 4%, 15%, 60),
+on the numbers the standard's tables turn on (band edges such as 4%, 15%, 60, and .xx5 rounding ties),
 so properties are exercised exactly where rounding or comparison could slip.
 """
 
@@ -46,8 +46,10 @@ def numbers(interval, integer: bool):
     lo = low if low is not None else Fraction(-100)
     hi = high if high is not None else lo + 100000
     hundredths = st.integers(min_value=int(lo * 100), max_value=int(hi * 100)).map(lambda n: Fraction(n, 100))
+    # .xx5: a tie for rounding at two places, where a binary float rounds the wrong way
+    ties = st.integers(min_value=int(lo * 100), max_value=int(hi * 100) - 1).map(lambda n: Fraction(10 * n + 5, 1000))
     edges = st.sampled_from([e for e in EDGES if _in_range(e, interval)] or [lo])
-    return st.one_of(edges, hundredths).filter(lambda v: _in_range(v, interval))
+    return st.one_of(edges, hundredths, ties).filter(lambda v: _in_range(v, interval))
 
 
 def values_of(type_, interval=None, length=None, indicator_names=()):

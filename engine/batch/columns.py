@@ -112,6 +112,20 @@ def narrow(x):
     return x
 
 
+def same_kind(x, y):
+    """x and y as operands NumPy can combine: both Python ints (object) when either
+    is an object array or a constant beyond int64."""
+    if _is_wide(x) or _is_wide(y):
+        return _wide(x), _wide(y)
+    return x, y
+
+
+def _is_wide(x) -> bool:
+    if isinstance(x, np.ndarray):
+        return x.dtype == object
+    return abs(int(x)) > _LIMIT
+
+
 def i_mul(x, y):
     if _max_abs(x) * _max_abs(y) <= _LIMIT:
         return x * y
@@ -378,7 +392,7 @@ COMPARISONS = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<"
 
 
 def compare(a: Num, b: Num, op: str) -> Bool:
-    x, y, _ = _common(a, b)
+    x, y = same_kind(*_common(a, b)[:2])
     known_a, err_a = flags(a)
     known_b, err_b = flags(b)
     return Bool(COMPARISONS[op](x, y), m_and(known_a, known_b), m_or(err_a, err_b))
@@ -387,9 +401,8 @@ def compare(a: Num, b: Num, op: str) -> Bool:
 def choose(cond, a: Num, b: Num) -> Num:
     """Row-wise `a if cond else b` (numbers only; masks are the caller's)."""
     x, y, den = _common(a, b)
-    if isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and (x.dtype == object) != (y.dtype == object):
-        x, y = _wide(x), _wide(y)
-    return Num(np.where(cond, x, y), den)
+    x, y = same_kind(x, y)
+    return Num(narrow(np.where(cond, x, y)), den)
 
 
 def extreme(a: Num, b: Num, smallest: bool) -> Num:

@@ -84,7 +84,8 @@ def _common_den(num: Num):
     if not isinstance(num.den, np.ndarray):
         return num.num, num.den
     common = math.lcm(*(int(d) for d in np.unique(num.den))) if len(num.den) else 1
-    return C.i_mul(num.num, np.asarray(common // num.den)), common
+    factors = np.array([common // int(d) for d in num.den], dtype=object)
+    return C.narrow(C.i_mul(C.narrow(factors), num.num)), common
 
 
 def aggregate(ev, node: ast.Aggregate, frame: Frame):
