@@ -319,6 +319,16 @@ def _gcd_all(num) -> int:
     return int(np.gcd.reduce(num))
 
 
+def reduced(a: Num) -> Num:
+    """The same values with each row's fraction in lowest terms (per-row denominators only)."""
+    if not isinstance(a.den, np.ndarray) or a.den.dtype == object or not isinstance(a.num, np.ndarray) \
+            or a.num.dtype == object:
+        return a
+    g = np.gcd(a.num, a.den)
+    g = np.where(g == 0, 1, g)
+    return attrs.evolve(a, num=a.num // g, den=a.den // g)
+
+
 def div(a: Num, b: Num) -> Num:
     """a / b; rows dividing by zero are errors."""
     known_a, _ = flags(a)
@@ -333,7 +343,7 @@ def div(a: Num, b: Num) -> Num:
         num, den = i_neg(num), -den
     elif den == 0:
         den = 1
-    result = _merge(a, b, num, den)
+    result = reduced(_merge(a, b, num, den))
     if np.any(zero):
         return attrs.evolve(result, err=m_or(result.err, m_and(m_and(known_a, known_b), zero)))
     return result

@@ -119,18 +119,37 @@ def aggregate(ev, node: ast.Aggregate, frame: Frame):
         return Num(hits, 1, known, err)
     if not isinstance(body, Num):
         raise NotVectorised(f"{func} over values that are not numbers")
-    nums, den = _common_den(body)
-    nums = C.broadcast(nums, m)
+    if func == "sum" and isinstance(body.den, np.ndarray):
+        return attrs.evolve(_rational_totals(body, kept, segments, n), known=known, err=err)
+    nums, den = (None, None) if func == "mean" and isinstance(body.den, np.ndarray) else _common_den(body)
+    nums = C.broadcast(nums, m) if nums is not None else None
     if func == "sum":
         return Num(segments.total(np.where(kept, nums, 0)), den, known, err)
     empty = count == 0
     known = m_and(known, ~empty)
     if func == "mean":
-        total = Num(segments.total(np.where(kept, nums, 0)), den)
+        total = _rational_totals(body, kept, segments, n) if isinstance(body.den, np.ndarray) \
+            else Num(segments.total(np.where(kept, nums, 0)), den)
         return attrs.evolve(C.div(total, Num(np.maximum(count, 1))), known=known, err=err)
     if func in ("min", "max"):
         return Num(_extreme(nums, kept, segments, count, func == "min"), den, known, err)
     raise NotVectorised(f"the aggregate {func}")
+
+
+def _rational_totals(body: Num, kept, segments: Segments, n: int) -> Num:
+    """Per-row sums of elements with a denominator each (growth rates (Rₜ − Rₜ₋₁)/Rₜ₋₁):
+    added position by position within the lists, which are short, reducing as it goes,
+    rather than over one denominator for the whole column, which can grow without bound."""
+    offsets = segments.offsets
+    lengths = offsets[1:] - offsets[:-1]
+    total = Num(np.zeros(n, dtype=np.int64), np.ones(n, dtype=np.int64))
+    nums, dens = C.broadcast(body.num, len(kept)), body.den
+    for j in range(int(lengths.max(initial=0))):
+        at = np.minimum(offsets[:-1] + j, max(len(kept) - 1, 0))
+        use = (lengths > j) & kept[at] if len(kept) else np.zeros(n, dtype=bool)
+        element = Num(np.where(use, nums[at], 0), np.where(use, dens[at], 1))
+        total = C.reduced(C.add(total, element))
+    return total
 
 
 def _extreme(nums, kept, segments: Segments, count, smallest: bool):
