@@ -78,6 +78,11 @@ def _convert(array, decl, checker):
     if isinstance(type_, ast.BoolType) and pa.types.is_boolean(array.type):
         values = np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
         return _defaulted(Bool(values, present), decl, present), present, np.zeros(n, dtype=bool)
+    if isinstance(type_, ast.ListType) and pa.types.is_list(array.type) \
+            and _native_element(type_.element, array.type.value_type):
+        return _native_list(array, decl, checker, present)
+    if isinstance(type_, (ast.EnumType, ast.TextType, ast.IndicatorType)) and pa.types.is_string(array.type):
+        return _distinct_strings(array, decl, checker, present)
     raw = array.to_pylist()
     cache: dict = {}
     values, invalid = [], np.zeros(n, dtype=bool)
@@ -92,6 +97,107 @@ def _convert(array, decl, checker):
         values.append(value)
     present = np.array([v is not None for v in values], dtype=bool)
     return _from_values(type_, _with_default(values, decl)), present, invalid
+
+
+def _native_element(type_, arrow_type) -> bool:
+    """Elements the loader converts column-wise: numbers stored as numbers, text
+    stored as text, records of those."""
+    import pyarrow as pa
+    if isinstance(type_, ast.NumberType):
+        return pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
+    if isinstance(type_, (ast.EnumType, ast.TextType, ast.IndicatorType)):
+        return pa.types.is_string(arrow_type)
+    if isinstance(type_, ast.RecordType) and pa.types.is_struct(arrow_type):
+        by_name = {f.name: f for f in type_.fields}
+        names = [arrow_type.field(i).name for i in range(arrow_type.num_fields)]
+        return all(name in by_name and by_name[name].range is None
+                   and _native_element(by_name[name].type, arrow_type.field(i).type)
+                   for i, name in enumerate(names))
+    return False
+
+
+@attrs.frozen
+class _Part:
+    """A declaration-like view of a list element or a record field, for `_convert`."""
+    name: str
+    type: object
+    range: object = None
+    length: object = None
+    default: object = None
+
+
+def _native_list(array, decl, checker, present):
+    """A list column from Arrow's offsets and its flattened elements."""
+    import pyarrow.compute as pc
+
+    n = len(array)
+    lengths = np.asarray(pc.fill_null(pc.list_value_length(array), 0).to_numpy(zero_copy_only=False),
+                         dtype=np.int64)
+    lengths = np.where(present, lengths, 0)
+    invalid = np.zeros(n, dtype=bool)
+    if decl.length is not None:
+        low, high = decl.length
+        invalid |= present & ((lengths < low) | ((lengths > high) if high is not None else False))
+    elements = pc.list_flatten(array)  # the elements of non-null lists, in order
+    item, item_present, item_invalid = _convert_part(elements, _Part(decl.name, decl.type.element, decl.range), checker)
+    bad_item = item_invalid | ~item_present  # an empty element is a problem, as in a data file
+    owner = np.repeat(np.arange(n), lengths)
+    invalid |= np.bincount(owner[bad_item], minlength=n) > 0 if len(owner) else False
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64) if n else lengths
+    col = ListCol(starts, lengths, item, None if present.all() else present)
+    if decl.default is not None and not present.all():
+        col = attrs.evolve(col, known=None)  # the default is the empty list: nothing to add
+    return col, present, invalid
+
+
+def _convert_part(array, part, checker):
+    """(column, present, invalid) of list elements or record fields."""
+    import pyarrow.compute as pc
+
+    type_ = part.type
+    present = ~np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    if isinstance(type_, ast.RecordType):
+        fields, invalid = {}, np.zeros(len(array), dtype=bool)
+        by_name = {f.name: f for f in type_.fields}
+        for field in type_.fields:
+            if array.type.get_field_index(field.name) < 0:
+                values = [None] * len(array)
+                fields[field.name] = _from_values(field.type, values if field.default is None
+                                                  else [_literal(field.default)] * len(array))
+                continue
+            child = pc.struct_field(array, field.name)
+            child_present = ~np.asarray(child.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+            col, _, bad = _convert(child, _Part(field.name, field.type, by_name[field.name].range, None,
+                                                field.default), checker)
+            if field.default is None and not child_present.all():
+                col = attrs.evolve(col, known=child_present)
+            fields[field.name] = col
+            invalid |= present & bad
+        return Record(fields, None if present.all() else present), present, invalid
+    col, _, invalid = _convert(array, part, checker)
+    return col, present, invalid
+
+
+def _distinct_strings(array, decl, checker, present):
+    """Text cells validated once per distinct value, then gathered."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(array).combine_chunks() if hasattr(array, "chunks") \
+        else pc.dictionary_encode(array)
+    dictionary = encoded.dictionary.to_pylist()
+    indices = np.asarray(pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    values = [_validated(checker, decl, cell) for cell in dictionary]
+    invalid_value = np.array([v is _BAD for v in values] + [False], dtype=bool)
+    usable = [None if v is _BAD else v for v in values]
+    distinct = _from_values(decl.type, usable + [None])
+    codes = np.where(present, indices, len(usable)) if len(usable) else np.zeros(len(array), dtype=np.int64)
+    col = distinct.take(codes)
+    invalid = present & invalid_value[codes]
+    given = present & ~invalid & np.array([u is not None for u in usable] + [False], dtype=bool)[codes]
+    col = attrs.evolve(col, known=None if given.all() else given)
+    if decl.default is not None:
+        col = _defaulted(col, decl, given)
+    return col, present, invalid
 
 
 def _validated(checker, decl, cell):
@@ -122,6 +228,12 @@ def _defaulted(col, decl, present):
         return Num(chosen.num, chosen.den)
     if isinstance(col, Bool):
         return Bool(np.where(present, col.value, bool(default.value[0])))
+    if isinstance(col, Text):
+        code = col.code_of(default.categories[int(default.codes[0])])
+        if code < 0:
+            col = Text(col.codes, col.categories + (default.categories[int(default.codes[0])],))
+            code = len(col.categories) - 1
+        return Text(np.where(present, col.codes, code), col.categories)
     return col
 
 
