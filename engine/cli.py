@@ -158,6 +158,12 @@ def cmd_run(args) -> int:
     plan = _plan_for(args.ruleset)
     if isinstance(plan, int):
         return plan
+    if args.dask:
+        try:
+            from engine.distributed import run_command
+        except ImportError as exc:  # the optional extra is not installed
+            raise UsageError(str(exc)) from None
+        return run_command(plan, args)
     if is_table_output(args.output):
         return _run_to_table(plan, args)
     evaluated = _evaluate_data(plan, args, trace=args.trace or args.format == "text")
@@ -469,6 +475,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "one row of results per applicant (rows with invalid data are reported and skipped)")
     run.add_argument("--strict", action="store_true", help="with a table --output: any row with invalid data "
                      "fails the run (exit 4) and nothing is written")
+    run.add_argument("--dask", metavar="SCHEDULER", help="evaluate Parquet DATA (a file, folder, glob or URL) on a "
+                     "Dask cluster: its scheduler address (tcp://host:8786), or 'local' for one on this machine; "
+                     "-o names a folder that receives one Parquet file per partition (needs rulecheck[dask])")
     _per_record_options(run)
     run.set_defaults(handler=cmd_run)
     explain = sub.add_parser("explain", help="the full trace of one row of the data")

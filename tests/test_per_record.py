@@ -78,3 +78,29 @@ def test_unknown_list_or_count_field_is_a_data_error(plan, tmp_path):
         load_grouped(tmp_path / "v.parquet", plan.symbols.inputs, [], "modles", "volume")
     with pytest.raises(DataError):
         load_grouped(tmp_path / "v.parquet", plan.symbols.inputs, [], "models", "volumes")
+
+
+def test_pieces_are_grouped_across_row_groups_and_batches(plan, tmp_path, monkeypatch):
+    """Several row groups (each with its own dictionaries), one read in batches, and merges of the
+    per-piece groups on the way: the counts are those of the whole file."""
+    from engine import per_record
+    monkeypatch.setattr(per_record, "BATCH_ROWS", 4)
+    monkeypatch.setattr(per_record, "MERGE_ROWS", 3)
+    table = vehicles(n_bev=30, n_gas=20, enterprise=["E2", "E1"] * 25)
+    with pq.ParquetWriter(tmp_path / "v.parquet", table.schema) as writer:
+        writer.write_table(table.slice(0, 9), row_group_size=3)  # small groups, read whole
+        writer.write_table(table.slice(9), row_group_size=41)  # a large one, read in batches of 4
+    applicants = load_grouped(tmp_path / "v.parquet", plan.symbols.inputs, [], "models", "volume", by="enterprise")
+    assert [a.key for a in applicants] == ["E1", "E2"]  # in the order of their values
+    for applicant in applicants:
+        assert [(m["model"], m["volume"]) for m in applicant.values["models"]] == [("A", 15), ("B", 10)]
+
+
+def test_a_malformed_piece_read_ahead_is_a_data_error(plan, tmp_path, monkeypatch):
+    from engine import per_record
+    monkeypatch.setattr(per_record, "CSV_BLOCK_BYTES", 64)
+    good = "年度,车型,燃料类型,综合燃料消耗量\n" + "2024,B,gasoline,5.15\n" * 20
+    (tmp_path / "v.csv").write_text(good + "2024,B,gasoline,5.15,extra\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        load_grouped(tmp_path / "v.csv", plan.symbols.inputs, [], "models", "volume")
+    assert info.value.problems[0].code == "malformed_file"
