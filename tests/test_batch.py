@@ -193,3 +193,9 @@ def test_every_shipped_example_agrees(name):
         if expected is not None:
             assert not unsure[0]
             assert [cells[n][0] for n in names] == expected
+
+
+def test_a_blank_row_is_skipped_as_on_the_row_by_row_path():
+    table = pa.table({"name": ["a", None, "c"], "key_tech_expert_score": [9.0, None, 7.0]})
+    result = run_batch(compile_batch(PLANS["enterprise"]), table)
+    assert result.table.column("row").to_pylist() == [2, 4]

@@ -21,7 +21,7 @@ def _blank_rows(table):
     for column in table.columns:
         empty = pc.is_null(column)
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            empty = pc.or_(empty, pc.equal(pc.utf8_trim_whitespace(column), ""))
+            empty = pc.or_kleene(empty, pc.equal(pc.utf8_trim_whitespace(column), ""))
         blank &= np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
     return blank
 
