@@ -23,7 +23,7 @@ The models are chosen so that many per-vehicle NEV credits are exact ties
 at their limit), where binary floating point decides wrongly about half the
 time. Prints a table and writes benchmarks/results/vehicles.json;
 `measure()` gives the rows to benchmarks/batch.py. `--quick` (CI) uses 10⁵
-rows. Needs numpy and polars (Polars is skipped, with a note, when absent).
+rows. Needs numpy; Polars is skipped, with a note, when it is not installed.
 """
 
 from __future__ import annotations
@@ -260,7 +260,8 @@ def write_per_model(path: Path, rows: int) -> None:
         if volume == 0:
             continue
         name = model.pop("enterprise")
-        applicant = applicants.setdefault(name, {"name": name, **{k: model[k] for k in ENTERPRISE_COLUMNS}, "models": []})
+        applicant = applicants.setdefault(name, {"name": name, **{k: model[k] for k in ENTERPRISE_COLUMNS},
+                                                 "models": []})
         record = {k: value for k, value in model.items() if k not in ENTERPRISE_COLUMNS and value is not None}
         applicant["models"].append(record | {"volume": volume})
     path.write_text(json.dumps({"applicants": list(applicants.values())}), encoding="utf-8")
@@ -274,7 +275,8 @@ def polars_results(data: Path) -> tuple[dict[str, dict], float]:
     import polars as pl
     started = time.perf_counter()
     c, when, half_up_ = pl.col, pl.when, "half_away_from_zero"
-    mass, range_, density, power = c("curb_mass_kg"), c("range_km"), c("energy_density_wh_per_kg"), c("fc_rated_power_kw")
+    mass, range_, density = c("curb_mass_kg"), c("range_km"), c("energy_density_wh_per_kg")
+    power = c("fc_rated_power_kw")
     fuel, consumption = c("fuel_type"), c("electricity_consumption")
     y = when(mass <= 1000).then(0.0112 * mass + 0.4).when(mass <= 1600).then(0.0078 * mass + 3.8) \
         .otherwise(0.0048 * mass + 8.6)
@@ -320,8 +322,8 @@ def numpy_results(data: Path) -> tuple[dict[str, dict], float]:
     import pyarrow.parquet as pq
     started = time.perf_counter()
     text = ["enterprise", "fuel_type", "enterprise_kind"]
-    table = pq.read_table(data, columns=[*text, *NUMBER_FIELDS, "small_independent", "cafc_requirement", "previous_cafc"],
-                          read_dictionary=text).unify_dictionaries()
+    columns = [*text, *NUMBER_FIELDS, "small_independent", "cafc_requirement", "previous_cafc"]
+    table = pq.read_table(data, columns=columns, read_dictionary=text).unify_dictionaries()
 
     def codes(name):  # one shared dictionary after unify_dictionaries: (its values, int32 codes per row)
         chunks = table.column(name).chunks
@@ -362,7 +364,9 @@ def numpy_results(data: Path) -> tuple[dict[str, dict], float]:
 
 def rulecheck_results(data: Path) -> tuple[dict[str, dict], float]:
     """Grouping and evaluation in this process, as `rulecheck run --records` does, timed after the
-    rules are loaded."""
+    rules are loaded and the modules imported."""
+    import pyarrow.acero  # noqa: F401 — imported by the grouping; start-up, not compute
+    import pyarrow.parquet  # noqa: F401
     from dsl.checker import check
     from dsl.loader import load_ruleset
     from engine.compiler import compile_rules
@@ -383,21 +387,29 @@ IMPLEMENTATIONS = {"polars": polars_results, "numpy": numpy_results, "rulecheck-
 
 # ---- the harness ---------------------------------------------------------------------------
 
+# Runs a command and reports its wall time and peak RSS. The peak is measured in this fresh, small
+# process: a child started by a large process (vfork, then exec) reports that process's peak RSS as its
+# own, and RUSAGE_CHILDREN is the largest of all children so far.
+_LAUNCHER = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+print(json.dumps({"seconds": time.perf_counter() - started, "code": done.returncode,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                  "errors": done.stderr.decode(errors="replace")}))
+"""
+
+
 def _timed(command: list[str], repeat: int = 1) -> tuple[float, float]:
-    """(fastest wall seconds, largest peak RSS MiB) of `repeat` runs of `command`, each a fresh
-    process. os.wait4 gives that child's own rusage (RUSAGE_CHILDREN would be the largest of all
-    children so far); this process stays small, so a child's peak is its own, not one inherited."""
+    """(fastest wall seconds, largest peak RSS MiB) of `repeat` runs of `command`, each a fresh process."""
     runs = []
     for _ in range(repeat):
-        started = time.perf_counter()
-        with open(os.devnull, "wb") as quiet, subprocess.Popen(command, cwd=ROOT, stdout=quiet,
-                                                               stderr=subprocess.PIPE) as child:
-            errors = child.stderr.read().decode(errors="replace")
-            _, status, usage = os.wait4(child.pid, 0)
-            child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode != 0:
-            raise SystemExit(f"{' '.join(command)} failed ({child.returncode}):\n{errors}")
-        runs.append((time.perf_counter() - started, usage.ru_maxrss / 1024))
+        launched = subprocess.run([sys.executable, "-c", _LAUNCHER, *command], cwd=ROOT, capture_output=True,
+                                  text=True, check=True)
+        run = json.loads(launched.stdout)
+        if run["code"] != 0:
+            raise SystemExit(f"{' '.join(command)} failed ({run['code']}):\n{run['errors']}")
+        runs.append((run["seconds"], run["peak_mib"]))
     return min(seconds for seconds, _ in runs), max(peak for _, peak in runs)
 
 
@@ -428,7 +440,7 @@ def _differing(results: dict[str, dict], exact: dict[str, dict], keys) -> int:
     return sum(any(number(results.get(e, {}).get(k)) != number(exact[e][k]) for k in keys) for e in exact)
 
 
-def _same_models(per_vehicle: dict[str, dict], per_model: dict[str, dict]) -> int:
+def _grouping_changes(per_vehicle: dict[str, dict], per_model: dict[str, dict]) -> int:
     """Enterprises whose results differ between the per-vehicle and the per-model data (the
     per-model list `models` compared as a set: the grouped records come in another order)."""
     def canonical(results):
@@ -447,23 +459,24 @@ def measure(rows: int, workdir: Path, quick: bool, repeat: int = 1) -> list[dict
     data = workdir / f"vehicles-v{GENERATOR_VERSION}-{rows}.parquet"
     if not data.exists():
         _timed([sys.executable, __file__, "--generate", str(rows), str(data)])
-    per_model_data = workdir / f"models-v{GENERATOR_VERSION}-{rows}.json"
+    per_model_data = workdir / f"vehicles-models-v{GENERATOR_VERSION}-{rows}.json"
     write_per_model(per_model_data, rows)
-    per_model, _, _ = _rulecheck(per_model_data, workdir / "per-model-results.parquet")
-    exact, end_to_end, peak = _rulecheck(data, workdir / "per-vehicle-results.parquet",
+    per_model, _, _ = _rulecheck(per_model_data, workdir / f"vehicles-per-model-results-{rows}.parquet")
+    exact, end_to_end, peak = _rulecheck(data, workdir / f"vehicles-results-{rows}.parquet",
                                          "--records", "models", "--count", "volume", "--by", "enterprise",
                                          repeat=repeat)
-    _, compute, _, _ = _implementation("rulecheck-compute", data, workdir / "rulecheck-compute.json", repeat)
-    grouping_changed = _same_models(exact, per_model)
+    _, compute, _, _ = _implementation("rulecheck-compute", data, workdir / f"vehicles-compute-{rows}.json", repeat)
+    grouping_changed = _grouping_changes(exact, per_model)
     out = [{"part": "vehicles", "size": rows, "implementation": "rulecheck run --records (exact)",
             "end_to_end_s": end_to_end, "compute_s": compute, "peak_mib": peak, "differing": grouping_changed,
             "note": "differing: vs the per-model data (all results)"}]
     for name, label in (("polars", "Polars (float64)"), ("numpy", "NumPy int64 fixed-point (exact)")):
-        if importlib.util.find_spec(name) is None:
+        if name == "polars" and importlib.util.find_spec("polars") is None:
             out.append({"part": "vehicles", "size": rows, "implementation": label, "end_to_end_s": None,
-                        "compute_s": None, "peak_mib": None, "differing": None, "note": f"{name} not installed"})
+                        "compute_s": None, "peak_mib": None, "differing": None, "note": "polars not installed"})
             continue
-        results, compute, end_to_end, peak = _implementation(name, data, workdir / f"{name}.json", repeat)
+        results, compute, end_to_end, peak = _implementation(name, data, workdir / f"vehicles-{name}-{rows}.json",
+                                                             repeat)
         wrong = {k: _differing(results, exact, [k]) for k in COMPARED}
         out.append({"part": "vehicles", "size": rows, "implementation": label, "end_to_end_s": end_to_end,
                     "compute_s": compute, "peak_mib": peak, "differing": _differing(results, exact, COMPARED),
@@ -498,7 +511,8 @@ def main() -> int:
     if args.generate:
         write_vehicles(Path(args.generate[1]), int(args.generate[0]))
         return 0
-    rows = [row for size in ([QUICK_ROWS] if args.quick else args.rows) for row in measure(size, RESULTS, args.quick, args.repeat)]
+    sizes = [QUICK_ROWS] if args.quick else args.rows
+    rows = [row for size in sizes for row in measure(size, RESULTS, args.quick, args.repeat)]
     print(_table(rows))
     (RESULTS / "vehicles.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
     changed = [r for r in rows if r["implementation"].startswith("rulecheck") and r["differing"]]

@@ -57,6 +57,7 @@ import pyarrow as pa
 
 from engine.batch import compile_batch, run_batch
 from engine.data import check_columns
+from engine.data_formats import FILE
 from engine.errors import DataProblem
 from engine.table_io import BATCH_ROWS, FIXED_COLUMNS, PARQUET_GROUP_ROWS, OutputError, TableRun, id_columns
 
@@ -77,9 +78,11 @@ def run_on_dask(plan, data, output_dir, *, client=None, strict: bool = False, st
     try:
         frame = dd.read_parquet(data, dtype_backend="pyarrow", arrow_to_pandas={"types_mapper": pd.ArrowDtype},
                                 index=False, storage_options=storage_options, **(read_options or {}))
-    except (OSError, ValueError) as exc:  # missing, not Parquet (ArrowInvalid is a ValueError), no files
+    except FileNotFoundError:
+        return TableRun(0, 0, (), (DataProblem(source, FILE, "no such file", code="unreadable_file"),), False)
+    except (OSError, ValueError) as exc:  # not Parquet (ArrowInvalid is a ValueError), a folder without Parquet files
         message = str(exc).rpartition("Original Message: ")[2]  # without Dask's preamble
-        return TableRun(0, 0, (), (DataProblem(source, "file", f"cannot read the Parquet data: {message}",
+        return TableRun(0, 0, (), (DataProblem(source, FILE, f"cannot read the Parquet data: {message}",
                                                code="unreadable_file"),), False)
     columns = tuple(c.strip() for c in frame.columns)
     problems = check_columns(columns, plan.symbols.inputs, [d.name for d in plan.symbols.indicators], source)
@@ -98,7 +101,7 @@ def run_on_dask(plan, data, output_dir, *, client=None, strict: bool = False, st
     lengths = dask.compute(*(dask.delayed(len)(part) for part in parts), scheduler=client)
     first_rows = FIRST_ROW + np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)
     shared_plan = dask.delayed(cloudpickle.dumps(batch_plan), pure=False)  # one task, fetched once per worker
-    evaluate = dask.delayed(_evaluate_partition, nout=2)
+    evaluate = dask.delayed(_evaluate_partition, nout=2)  # not map_partitions: its problems come back beside its rows
     evaluated = [evaluate(part, shared_plan, int(first), source, columns_only)
                  for part, first in zip(parts, first_rows)]
     results = dd.from_delayed([table for table, _ in evaluated], meta=_empty_frame(columns_only), verify_meta=False)

@@ -15,8 +15,9 @@ of about a million rows (a Parquet row group, or batches of one) of the
 columns the rule set knows, text columns dictionary-encoded; Arrow groups each
 piece into its few groups (a few thousand models), and those small tables are
 concatenated and grouped again, by Arrow, so only the final groups become
-Python objects. The next piece is read in a background thread while this one
-is grouped (both release the GIL). Numbers stay exact: CSV cells are read as
+Python objects. Arrow releases the GIL, so threads use every core: Parquet row
+groups are read and grouped WORKERS at a time, and a CSV's next block is read
+while this one is grouped. Numbers stay exact: CSV cells are read as
 text; Parquet floating-point cells go through their shortest repr, as
 spreadsheet cells do (`engine.values.exact`), and decimal cells are exact
 already. The grouped records are then validated like any other data
@@ -36,6 +37,7 @@ from engine.errors import DataError, DataProblem
 BATCH_ROWS = 1 << 20  # rows per piece: large enough that Arrow, not the interpreter, does the work
 MERGE_ROWS = 1 << 20  # group rows waiting to be merged before they are (keeps memory bounded)
 CSV_BLOCK_BYTES = 1 << 24  # CSV bytes per piece
+WORKERS = 2  # Parquet pieces read and grouped at once: memory grows with each, reading uses Arrow's threads too
 _COUNT_COLUMN = "__rows__"
 
 
@@ -47,68 +49,92 @@ def _columns_for(inputs: Mapping[str, ast.Input], list_name: str, count_field: s
     return fields, others
 
 
-def _open_pieces(path: Path, wanted: set[str]):
-    """(header names, iterator of Arrow tables or record batches of the wanted columns present)."""
-    import pyarrow as pa
+def _header(path: Path) -> list[str]:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     if path.suffix.lower() == ".parquet":
-        schema = pq.read_schema(path)
-        columns = [n for n in schema.names if n in wanted]
-        text = [n for n in columns if pa.types.is_string(schema.field(n).type)
-                or pa.types.is_large_string(schema.field(n).type)]
-        return schema.names, _parquet_pieces(pq.ParquetFile(path, read_dictionary=text), columns)
-    blocks = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
-    reader_names = pacsv.open_csv(path, read_options=blocks).schema.names
-    convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in reader_names},
-                                   include_columns=[n for n in reader_names if n in wanted],
-                                   strings_can_be_null=True)
-    return reader_names, pacsv.open_csv(path, convert_options=convert, read_options=blocks)
+        return pq.read_schema(path).names
+    return pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES)).schema.names
 
 
-def _parquet_pieces(parquet, columns: list[str]) -> Iterator:
-    """Whole row groups of up to 2 × BATCH_ROWS rows (the fastest read), larger ones in batches."""
-    for index in range(parquet.num_row_groups):
-        if parquet.metadata.row_group(index).num_rows <= 2 * BATCH_ROWS:
-            yield parquet.read_row_group(index, columns=columns, use_threads=True)
-        else:
-            yield from parquet.iter_batches(batch_size=BATCH_ROWS, row_groups=[index], columns=columns,
-                                            use_threads=True)
-
-
-def _read_ahead(pieces: Iterator) -> Iterator:
-    """The items of `pieces`, the next one read in a background thread while the caller works on
-    this one. A reading error is raised here, in the caller's thread."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as reader:
-        future = reader.submit(next, pieces, None)
-        while (piece := future.result()) is not None:
-            future = reader.submit(next, pieces, None)
-            yield piece
-
-
-def _grouped(pieces: Iterable, keys: list[str]):
-    """One Arrow table of the distinct rows of `pieces` over `keys`, with their counts."""
+def _group_piece(piece, keys: list[str]):
+    """The distinct rows of one piece (an Arrow table or record batch) over `keys`, with their counts."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    def plain(table):  # each piece has its own dictionaries: decode the few groups before merging
-        return pa.table({name: pc.cast(column, column.type.value_type) if pa.types.is_dictionary(column.type)
-                         else column for name, column in zip(table.column_names, table.columns)})
+    table = piece if isinstance(piece, pa.Table) else pa.Table.from_batches([piece])
+    groups = table.select(keys).group_by(keys, use_threads=False).aggregate([([], "count_all")])
+    # Each piece has its own dictionaries: decode its few groups so that they merge with the others'.
+    return pa.table({**{k: pc.cast(c, c.type.value_type) if pa.types.is_dictionary(c.type) else c
+                        for k, c in zip(keys, groups.select(keys).columns)},
+                     _COUNT_COLUMN: groups.column("count_all")})
+
+
+def _parquet_groups(path: Path, keys: list[str]) -> Iterator:
+    """The groups of each piece of a Parquet file: whole row groups of up to 2 × BATCH_ROWS rows (the
+    fastest read), larger ones in batches, text columns read dictionary-encoded, WORKERS row groups
+    read and grouped at once (Arrow releases the GIL)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_metadata(path)
+    schema = metadata.schema.to_arrow_schema()
+    text = [k for k in keys if pa.types.is_string(t := schema.field(k).type) or pa.types.is_large_string(t)]
+    local = threading.local()
+
+    def row_group(index: int) -> list:
+        if not hasattr(local, "file"):  # a reader per thread, never shared
+            local.file = pq.ParquetFile(path, read_dictionary=text)
+        file = local.file
+        if file.metadata.row_group(index).num_rows <= 2 * BATCH_ROWS:
+            return [_group_piece(file.read_row_group(index, columns=keys, use_threads=True), keys)]
+        return [_group_piece(batch, keys) for batch in file.iter_batches(
+            batch_size=BATCH_ROWS, row_groups=[index], columns=keys, use_threads=True)]
+
+    pool = ThreadPoolExecutor(WORKERS)
+    try:
+        for groups in pool.map(row_group, range(metadata.num_row_groups)):
+            yield from groups
+    finally:
+        pool.shutdown(cancel_futures=True)  # after an error, read no further
+
+
+def _csv_groups(path: Path, keys: list[str]) -> Iterator:
+    """The groups of each block of a CSV file, every cell as text, the next block read in a
+    background thread while this one is grouped."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    convert = pacsv.ConvertOptions(column_types={k: pa.string() for k in keys}, include_columns=keys,
+                                   strings_can_be_null=True)
+    blocks = pacsv.open_csv(path, convert_options=convert,
+                            read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES))
+    with ThreadPoolExecutor(1) as reader:
+        future = reader.submit(next, blocks, None)
+        while (block := future.result()) is not None:
+            future = reader.submit(next, blocks, None)
+            yield _group_piece(block, keys)
+
+
+def _merged(groups: Iterable, keys: list[str]):
+    """One Arrow table of the distinct rows over `keys` with their counts, from the pieces' groups,
+    concatenated and grouped again whenever enough have come."""
+    import pyarrow as pa
 
     def merge(tables):
         merged = pa.concat_tables(tables).group_by(keys, use_threads=False).aggregate([(_COUNT_COLUMN, "sum")])
         return merged.rename_columns([*keys, _COUNT_COLUMN])
 
     pending, pending_rows, merged_rows = [], 0, 0
-    for piece in pieces:
-        table = piece if isinstance(piece, pa.Table) else pa.Table.from_batches([piece])
-        # Threads are left to the reader: grouping one piece while the next is read uses both cores.
-        groups = table.select(keys).group_by(keys, use_threads=False).aggregate([([], "count_all")])
-        pending.append(plain(groups.rename_columns([*keys, _COUNT_COLUMN])))
-        pending_rows += groups.num_rows
+    for table in groups:
+        pending.append(table)
+        pending_rows += table.num_rows
         if pending_rows >= max(MERGE_ROWS, 2 * merged_rows):
             pending = [merge(pending)]
             pending_rows = merged_rows = pending[0].num_rows
@@ -135,7 +161,7 @@ def load_grouped(path: str | Path, inputs: Mapping[str, ast.Input], indicator_na
     header_to_input = {h: n for n, headers in others.items() for h in headers}
     wanted = set(header_to_field) | set(header_to_input) | ({by} if by else set())
     try:
-        names, pieces = _open_pieces(path, wanted)
+        names = _header(path)
     except (OSError, pa.ArrowException) as exc:
         raise DataError([DataProblem(source, "file", f"cannot read the table: {exc}",
                                      code="unreadable_file")]) from None
@@ -143,23 +169,25 @@ def load_grouped(path: str | Path, inputs: Mapping[str, ast.Input], indicator_na
         raise DataError([DataProblem(source, "--by", f"no column `{by}`", code="unknown_key")])
     keys = [n for n in names if n in wanted]
     try:
-        groups = _grouped(_read_ahead(iter(pieces)), keys)
-    except pa.ArrowException as exc:
+        pieces = _parquet_groups if path.suffix.lower() == ".parquet" else _csv_groups
+        groups = _in_order(_merged(pieces(path, keys), keys), keys, by)
+    except (OSError, pa.ArrowException) as exc:  # a corrupt page is an OSError
         raise DataError([DataProblem(source, "file", f"cannot read the table: {exc}",
                                      code="malformed_file")]) from None
-    return _applicants(_in_order(groups, keys, by), keys, header_to_field, header_to_input, by, list_name,
-                       count_field, inputs, indicator_names, source)
+    return _applicants(groups, keys, header_to_field, header_to_input, by, list_name, count_field,
+                       inputs, indicator_names, source)
 
 
-def _in_order(groups, keys: list[str], by: str | None) -> Iterator[tuple[tuple, int]]:
+def _in_order(groups, keys: list[str], by: str | None) -> list[tuple[tuple, int]]:
     """(row of key values, count) of each group, sorted by `by`, then the other columns."""
     import pyarrow as pa
 
     if groups is None:
-        return iter(())
-    order = ([by] if by else []) + [k for k in keys if k != by and not pa.types.is_null(groups.schema.field(k).type)]
+        return []
+    order = [k for k in ([by] if by else []) + [k for k in keys if k != by]
+             if not pa.types.is_null(groups.schema.field(k).type)]
     groups = groups.sort_by([(k, "ascending") for k in order])
-    return zip(zip(*(groups.column(k).to_pylist() for k in keys)), groups.column(_COUNT_COLUMN).to_pylist())
+    return list(zip(zip(*(groups.column(k).to_pylist() for k in keys)), groups.column(_COUNT_COLUMN).to_pylist()))
 
 
 def _applicants(groups, keys, header_to_field, header_to_input, by, list_name, count_field,

@@ -104,3 +104,16 @@ def test_a_malformed_piece_read_ahead_is_a_data_error(plan, tmp_path, monkeypatc
     with pytest.raises(DataError) as info:
         load_grouped(tmp_path / "v.csv", plan.symbols.inputs, [], "models", "volume")
     assert info.value.problems[0].code == "malformed_file"
+
+
+def test_a_corrupt_row_group_read_by_a_worker_is_a_data_error(plan, tmp_path):
+    path = tmp_path / "v.parquet"
+    pq.write_table(vehicles(n_bev=300, n_gas=300), path, row_group_size=200)
+    chunk = pq.read_metadata(path).row_group(2).column(1)  # `model` in the last row group
+    data = bytearray(path.read_bytes())
+    start = chunk.data_page_offset
+    data[start:start + chunk.total_compressed_size] = b"\xff" * chunk.total_compressed_size
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError) as info:
+        load_grouped(path, plan.symbols.inputs, [], "models", "volume")
+    assert info.value.problems[0].code == "malformed_file"

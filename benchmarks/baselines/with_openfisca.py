@@ -83,6 +83,7 @@ NOT_APPLICABLE_FLAGS = [f"{name}_not_applicable" for name in POINTS]
 
 
 def _variable(name: str, value_type, formula=None, **extra) -> type:
+    """A Variable class, as `class name(Variable): …` would declare it."""
     attributes = {"value_type": value_type, "entity": Enterprise, "definition_period": DateUnit.YEAR, "label": name,
                   **extra}
     if formula is not None:
@@ -214,6 +215,7 @@ def total_score(e, p, parameters):
 
 
 def grade(e, p, parameters):
+    """Table 28; 不予认定 when a compliance check (5.1) fails."""
     catalog = ((e("green_business_share", p) >= 50) + (e("green_business_revenue", p) >= 10000)
                + e("locally_recognized", p))
     technical = e("green_service", p) + e("technical_compliance", p)
@@ -224,6 +226,7 @@ def grade(e, p, parameters):
 
 @lru_cache(maxsize=1)
 def tax_benefit_system() -> TaxBenefitSystem:
+    """The country package: the entity and every Variable (built once per process)."""
     system = TaxBenefitSystem([Enterprise])
     variables = [_variable(name, bool) for name in (*BOOL_INPUTS, *NOT_APPLICABLE_FLAGS)]
     variables += [_variable(name, float) for name in (*FLOAT_INPUTS, *LIST_FLOAT_INPUTS)]
