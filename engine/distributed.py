@@ -39,7 +39,6 @@ and the transfers between workers nothing, where the plan object itself
 from __future__ import annotations
 
 import functools
-import json
 import sys
 
 try:
@@ -59,7 +58,7 @@ from engine.batch import compile_batch, run_batch
 from engine.data import check_columns
 from engine.data_formats import FILE
 from engine.errors import DataProblem
-from engine.table_io import BATCH_ROWS, FIXED_COLUMNS, PARQUET_GROUP_ROWS, OutputError, TableRun, id_columns
+from engine.table_io import BATCH_ROWS, FIXED_COLUMNS, PARQUET_GROUP_ROWS, OutputError, TableRun, id_columns, parquet_schema
 
 FIRST_ROW = 2  # a table's header is row 1
 
@@ -95,7 +94,7 @@ def run_on_dask(plan, data, output_dir, *, client=None, strict: bool = False, st
         raise OutputError(f"{output_dir} exists and is not an empty folder")
 
     batch_plan = compile_batch(plan)
-    schema = _output_schema(plan, [*FIXED_COLUMNS, *id_columns(columns, plan.symbols.inputs), *batch_plan.results])
+    schema = parquet_schema(plan, [*FIXED_COLUMNS, *id_columns(columns, plan.symbols.inputs), *batch_plan.results])
     columns_only = schema.remove_metadata()  # the `rulecheck` metadata goes in as custom_metadata
     parts = frame.to_delayed()  # fixes the partitions: counted, then evaluated, the same ones
     lengths = dask.compute(*(dask.delayed(len)(part) for part in parts), scheduler=client)
@@ -121,22 +120,6 @@ def run_on_dask(plan, data, output_dir, *, client=None, strict: bool = False, st
         _remove_written(fs, path, existed)
         return TableRun(total, 0, bad_rows, problems, False)
     return TableRun(total, total - len(bad_rows), bad_rows, problems, True)
-
-
-def _output_schema(plan, columns: list[str]) -> pa.Schema:
-    """The schema of `rulecheck run -o FILE.parquet`, with its `rulecheck` metadata
-    (as engine/table_io.py `_ParquetWriter` writes it)."""
-    from engine.results import engine_version
-    header = plan.ruleset.header
-    metadata = {"encoding": "row: int64; every other column: UTF-8 text; numbers as the decimal text of "
-                            "the JSON result (exact when terminating, else 17 significant digits); "
-                            "null = no conclusion; 'not_evaluated' = the rule does not apply; "
-                            "per-record results as JSON text",
-                "ruleset": header.name if header else None,
-                "ruleset_sha256": plan.ruleset.content_hash,
-                "engine": f"rulecheck {engine_version()}"}
-    return pa.schema([pa.field("row", pa.int64())] + [pa.field(c, pa.string()) for c in columns[1:]],
-                     metadata={"rulecheck": json.dumps(metadata, ensure_ascii=False)})
 
 
 @functools.lru_cache(maxsize=4)

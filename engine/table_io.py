@@ -317,22 +317,30 @@ class _CsvWriter:
         self.stream.close()
 
 
+def parquet_schema(plan, columns: list[str]):
+    """The schema of the results as Parquet: `row` int64, every other column text, and
+    the `rulecheck` metadata that says so and names the rule set."""
+    import pyarrow as pa
+
+    from engine.results import engine_version
+    header = plan.ruleset.header
+    metadata = {"encoding": "row: int64; every other column: UTF-8 text; numbers as the decimal text of "
+                            "the JSON result (exact when terminating, else 17 significant digits); "
+                            "null = no conclusion; 'not_evaluated' = the rule does not apply; "
+                            "per-record results as JSON text",
+                "ruleset": header.name if header else None,
+                "ruleset_sha256": plan.ruleset.content_hash,
+                "engine": f"rulecheck {engine_version()}"}
+    return pa.schema([pa.field("row", pa.int64())] + [pa.field(c, pa.string()) for c in columns[1:]],
+                     metadata={"rulecheck": json.dumps(metadata, ensure_ascii=False)})
+
+
 class _ParquetWriter:
     def __init__(self, path: Path, columns: list[str], plan):
         import pyarrow as pa
         import pyarrow.parquet as pq
-        from engine.results import engine_version
         self.pa = pa
-        header = plan.ruleset.header
-        metadata = {"encoding": "row: int64; every other column: UTF-8 text; numbers as the decimal text of "
-                                "the JSON result (exact when terminating, else 17 significant digits); "
-                                "null = no conclusion; 'not_evaluated' = the rule does not apply; "
-                                "per-record results as JSON text",
-                    "ruleset": header.name if header else None,
-                    "ruleset_sha256": plan.ruleset.content_hash,
-                    "engine": f"rulecheck {engine_version()}"}
-        self.schema = pa.schema([pa.field("row", pa.int64())] + [pa.field(c, pa.string()) for c in columns[1:]],
-                                metadata={"rulecheck": json.dumps(metadata, ensure_ascii=False)})
+        self.schema = parquet_schema(plan, columns)
         self.writer = pq.ParquetWriter(str(path), self.schema)
         self.buffer: list[list] = [[] for _ in columns]
 
