@@ -446,16 +446,9 @@ def run_to_table(plan, data: str | Path, output: str | Path, *, strict: bool = F
                 advance(1)
         writer.close()
     except BaseException:
-        with contextlib.suppress(Exception):
-            writer.close()
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+        _discard(writer, temporary)
         raise
-    if strict and bad:
-        temporary.unlink()
-        return TableRun(total, 0, tuple(bad), tuple(problems), False)
-    os.replace(temporary, output)
-    return TableRun(total, written, tuple(bad), tuple(problems), True)
+    return _finish(temporary, output, strict, total, written, bad, problems)
 
 
 def _run_batches(plan, data: Path, output: Path, strict: bool, advance, on_total) -> TableRun:
@@ -498,16 +491,26 @@ def _run_batches(plan, data: Path, output: Path, strict: bool, advance, on_total
                 advance(table.num_rows)
         writer.close()
     except BaseException:
-        with contextlib.suppress(Exception):
-            writer.close()
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+        _discard(writer, temporary)
         raise
+    return _finish(temporary, output, strict, evaluated, written, bad, problems)
+
+
+def _discard(writer, temporary: Path) -> None:
+    """A run that failed part-way leaves no file behind."""
+    with contextlib.suppress(Exception):
+        writer.close()
+    with contextlib.suppress(OSError):
+        temporary.unlink()
+
+
+def _finish(temporary: Path, output: Path, strict: bool, total: int, written: int, bad, problems) -> TableRun:
+    """Put the finished file in place, unless `strict` and a row was bad."""
     if strict and bad:
         temporary.unlink()
-        return TableRun(evaluated, 0, tuple(bad), tuple(problems), False)
+        return TableRun(total, 0, tuple(bad), tuple(problems), False)
     os.replace(temporary, output)
-    return TableRun(evaluated, written, tuple(bad), tuple(problems), True)
+    return TableRun(total, written, tuple(bad), tuple(problems), True)
 
 
 # ---- explain ---------------------------------------------------------------------
