@@ -94,7 +94,7 @@ def _max_abs(x) -> int:
     if len(x) == 0:
         return 0
     if x.dtype == object:
-        return max(abs(v) for v in x)
+        return int(np.abs(x).max())
     return max(abs(int(x.max())), abs(int(x.min())))
 
 
@@ -127,6 +127,10 @@ def _is_wide(x) -> bool:
 
 
 def i_mul(x, y):
+    if isinstance(y, int) and y == 1:
+        return x
+    if isinstance(x, int) and x == 1:
+        return y
     if _max_abs(x) * _max_abs(y) <= _LIMIT:
         return x * y
     return _wide(x) * _wide(y)
@@ -314,8 +318,6 @@ def _gcd_all(num) -> int:
         return abs(int(num))
     if len(num) == 0:
         return 0
-    if num.dtype == object:
-        return math.gcd(*(int(v) for v in num))
     return int(np.gcd.reduce(num))
 
 

@@ -15,6 +15,7 @@ evaluator, which computes only what it needs, would.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import attrs
@@ -218,8 +219,8 @@ class BatchEvaluation:
             den = 1
             for f in fractions:
                 den = den * f.denominator // np.gcd(den, f.denominator)
-            nums = np.array([int(f * den) for f in fractions] + [0], dtype=object)
-            col = Num(C.narrow(nums[codes]), int(den))
+            nums = C.narrow(np.array([int(f * den) for f in fractions] + [0], dtype=object))
+            col = Num(nums[codes], int(den))
         elif isinstance(sample, bool):
             col = Bool(np.array([bool(v) for v in values] + [False])[codes])
         elif isinstance(sample, str):
@@ -266,15 +267,13 @@ class BatchEvaluation:
 
     def _power(self, base: Num, exponent: Num, frame):
         if isinstance(exponent.num, np.ndarray) or isinstance(exponent.den, np.ndarray):
-            values = {Fraction(int(n), int(d)) for n, d in zip(C.broadcast(exponent.num, frame.n),
-                                                                np.broadcast_to(exponent.den, (frame.n,)))}
-            result = None
-            for value in sorted(values):
+            result = Num(0, 1)  # the rows where the exponent has no conclusion
+            for value in _distinct_values(exponent, frame.n):
                 if value.denominator != 1:
                     return attrs.evolve(base, err=True)
                 part = C.power(base, int(value))
                 hit = C.compare(exponent, Num.const(value), "=").value
-                result = part if result is None else C.choose(hit, part, result)
+                result = C.choose(hit, part, result)
             known_b, err_b = flags(base)
             known_e, err_e = flags(exponent)
             return Num(result.num, result.den, m_and(known_b, known_e), m_or(err_b, err_e))
@@ -345,6 +344,23 @@ def _kleene(a: Bool, b: Bool, decisive: bool, lazy: bool = True) -> Bool:
     return Bool(value, known, err)
 
 
+def _distinct_values(col: Num, n: int) -> list:
+    """The values a number column takes on its known rows, as Fractions."""
+    known = C.as_bool_array(flags(col)[0], n, True)
+    num = C.broadcast(col.num, n)[known]
+    if isinstance(col.den, np.ndarray):
+        pairs = np.stack([num, col.den[known]])
+        return sorted({Fraction(int(a), int(b)) for a, b in np.unique(pairs, axis=1).T})
+    return [Fraction(int(v), col.den) for v in _distinct_ints(num)]
+
+
+def _distinct_ints(x):
+    if x.dtype != object and len(x) and int(x.max()) - int(x.min()) < 1 << 16:
+        low = int(x.min())
+        return np.flatnonzero(np.bincount(x - low)) + low  # no sort: counts over a short range
+    return np.unique(x)
+
+
 def _not(value):
     return ~value if isinstance(value, np.ndarray) else not value
 
@@ -380,26 +396,35 @@ def select(conditions, choices, otherwise, known, err, n: int):
 def _gather_mask(masks, index, neutral: bool, n: int):
     if all(m is None for m in masks):
         return None
-    stacked = np.stack([C.as_bool_array(m, n, neutral) if m is None or np.ndim(m) == 0
-                        else m for m in masks])
-    return stacked[index, np.arange(n)]
+    return choose_rows(index, [neutral if m is None else m for m in masks])
+
+
+_CHOOSE_LIMIT = 32  # np.choose takes at most 32 arrays in NumPy 1.x
+
+
+def choose_rows(index, parts):
+    """Row i of parts[index[i]] (parts: arrays or constants, broadcast)."""
+    if len(parts) <= _CHOOSE_LIMIT:
+        return np.choose(index, parts)
+    result = np.broadcast_to(parts[0], np.shape(index))
+    for i in range(1, len(parts)):
+        result = np.where(index == i, parts[i], result)
+    return result
 
 
 def _pick(cols, index, n: int):
     """The value part of cols[index[i]] for each row i (masks are set by the caller)."""
     kinds = {type(c) for c in cols}
     if kinds <= {Num}:
-        result = cols[0]
-        for i in range(1, len(cols)):
-            result = C.choose(index == i, cols[i], result)
-        return Num(result.num, result.den)
+        if any(isinstance(c.den, np.ndarray) for c in cols):  # a fraction per row: pick both parts
+            return Num(C.narrow(choose_rows(index, [c.num for c in cols])), choose_rows(index, [c.den for c in cols]))
+        den = math.lcm(*(c.den for c in cols))
+        return Num(C.narrow(choose_rows(index, [C.i_mul(c.num, den // c.den) for c in cols])), den)
     if kinds <= {Bool}:
-        stacked = np.stack([np.broadcast_to(c.value, (n,)) for c in cols])
-        return Bool(stacked[index, np.arange(n)])
+        return Bool(choose_rows(index, [c.value for c in cols]))
     if kinds <= {Text}:
         categories = tuple(dict.fromkeys(cat for c in cols for cat in c.categories))
-        stacked = np.stack([np.broadcast_to(c.recoded(categories), (n,)) for c in cols])
-        return Text(stacked[index, np.arange(n)], categories)
+        return Text(choose_rows(index, [c.recoded(categories) for c in cols]), categories)
     if kinds <= {Num, Text, Bool}:
         # a branch that is `undetermined(...)` (an unknown number) beside text or booleans
         sample = next(c for c in cols if not isinstance(c, Num))

@@ -25,6 +25,7 @@ from engine.data_formats import parquet_cell
 from engine.evaluator import _literal
 
 _MAX_FLOAT_PLACES = 15
+_FLOAT_POWERS_OF_TEN = 10.0 ** np.arange(_MAX_FLOAT_PLACES + 1)  # exact: 10^p < 2^53 up to p = 22
 
 
 @attrs.frozen
@@ -46,8 +47,9 @@ def load_inputs(plan, table, source: str = "<data>") -> Loaded:
     for name, decl in symbols.inputs.items():
         array = by_name.get(name)
         if array is None:
-            values, present, invalid = [None] * n, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-            col = _from_values(decl.type, _with_default(values, decl))
+            present, invalid = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+            # one row's column (the default, or no value), repeated for every row
+            col = _from_values(decl.type, _with_default([None], decl)).take(np.zeros(n, dtype=np.int64))
         else:
             array = array.combine_chunks() if hasattr(array, "combine_chunks") else array
             col, present, invalid = _convert(array, decl, checker)
@@ -270,41 +272,33 @@ def _native_number(array, decl, present):
 
 def shortest_decimals(x):
     """(numerators, one power-of-ten denominator, unusable mask) of float64 values
-    read as their shortest repr. Values it cannot place (beyond 2⁵³, or more than
-    15 decimals) are converted one by one through repr."""
-    n = len(x)
+    read as their shortest repr.
+
+    The denominator is 10^p for the least p at which every value round-trips
+    (round(x·10^p) / 10^p == x; passing at p implies passing at p + 1). Below
+    2^50 the scaled value is off by less than ¼ from an integer, and the double
+    spacing is under half a unit, so the integer is exactly the shortest repr's
+    digits. Values beyond that, or needing more than 15 places, are converted
+    one by one through repr."""
     finite = np.isfinite(x)
     safe = np.where(finite, x, 0.0)
-    places = np.full(n, -1, dtype=np.int64)
-    scaled = np.zeros(n, dtype=np.float64)
-    pending = np.ones(n, dtype=bool)
-    for p in range(_MAX_FLOAT_PLACES + 1):
-        if not pending.any():
+    for places in range(_MAX_FLOAT_PLACES + 1):
+        scale = _FLOAT_POWERS_OF_TEN[places]
+        candidate = np.round(safe * scale)
+        round_trips = candidate / scale == safe
+        if round_trips.all():
             break
-        candidate = np.round(safe[pending] * 10.0 ** p)
-        ok = (np.abs(candidate) < 2.0 ** 53) & (candidate / 10.0 ** p == safe[pending])
-        index = np.flatnonzero(pending)[ok]
-        places[index], scaled[index] = p, candidate[ok]
-        pending[index] = False
-    common = int(places.max()) if n else 0
-    leftovers = np.flatnonzero(pending)
-    if len(leftovers):  # rare: convert exactly, one by one
-        from decimal import Decimal
-        exact = [Fraction(Decimal(repr(float(v)))) for v in safe[leftovers]]
-        common = max(common, *(_places(f) for f in exact))
-    den = 10 ** max(common, 0)
-    num = scaled.astype(np.int64)
-    if common > 0:
-        factors = 10 ** (common - np.maximum(places, 0))
-        if common > 18 or np.abs(scaled).max(initial=0) * 10.0 ** common >= 2.0 ** 62:
-            num = np.array([int(v) * int(f) for v, f in zip(num, factors)], dtype=object)
-        else:
-            num = num * factors
-    if len(leftovers):
-        num = num.astype(object)
-        for i, f in zip(leftovers, exact):
-            num[i] = int(f * den)
-    return num, den, ~finite
+    placed = round_trips & (np.abs(candidate) < 2.0 ** 50)
+    if placed.all():
+        return candidate.astype(np.int64), 10 ** places, ~finite
+    from decimal import Decimal
+    leftovers = np.flatnonzero(~placed)  # rare: converted exactly, one by one
+    exact = [Fraction(Decimal(repr(float(v)))) for v in safe[leftovers]]
+    common = max(places, *(_places(f) for f in exact))
+    num = np.where(placed, candidate, 0.0).astype(np.int64).astype(object) * 10 ** (common - places)
+    for i, value in zip(leftovers, exact):
+        num[i] = int(value * 10 ** common)
+    return num, 10 ** common, ~finite
 
 
 def _places(value: Fraction) -> int:
