@@ -22,6 +22,8 @@ A constant is a column whose arrays are plain Python values (NumPy broadcasts th
 from __future__ import annotations
 
 import math
+import operator
+import weakref
 from fractions import Fraction
 
 import attrs
@@ -88,14 +90,46 @@ def as_bool_array(mask, n: int, default: bool):
 
 # ---- exact integer arithmetic that widens instead of overflowing -----------------------
 
-def _max_abs(x) -> int:
+# Bounds on |value| of int64 arrays, by array identity (arrays are never changed in
+# place once made): an operand used in many operations is measured once, and a
+# product's or a sum's bound follows from its operands' without a pass over it.
+# A derived bound can be loose; when it says "might overflow", the true one is measured.
+_BOUNDS: dict = {}
+
+
+def _remember(x, bound: int, measured: bool):
+    if isinstance(x, np.ndarray) and x.dtype != object and bound <= _LIMIT:
+        key = id(x)
+        _BOUNDS[key] = (weakref.ref(x, lambda _, key=key: _BOUNDS.pop(key, None)), bound, measured)
+    return x
+
+
+def _bound(x, measure: bool = False) -> int:
+    """An upper bound of |x| (measured, when `measure` or none is known)."""
     if isinstance(x, (int, np.integer)):
         return abs(int(x))
     if len(x) == 0:
         return 0
+    entry = _BOUNDS.get(id(x))
+    if entry is not None and entry[0]() is x and (entry[2] or not measure):
+        return entry[1]
     if x.dtype == object:
         return int(np.abs(x).max())
-    return max(abs(int(x.max())), abs(int(x.min())))
+    bound = max(abs(int(x.max())), abs(int(x.min())))
+    _remember(x, bound, True)
+    return bound
+
+
+def _max_abs(x) -> int:
+    return _bound(x, measure=True)
+
+
+def _fits(combine, x, y) -> int | None:
+    """combine(bounds of x and y) when it stays within int64, measuring loose bounds if needed."""
+    bound = combine(_bound(x), _bound(y))
+    if bound > _LIMIT:
+        bound = combine(_bound(x, measure=True), _bound(y, measure=True))
+    return bound if bound <= _LIMIT else None
 
 
 def _wide(x):
@@ -131,19 +165,22 @@ def i_mul(x, y):
         return x
     if isinstance(x, int) and x == 1:
         return y
-    if _max_abs(x) * _max_abs(y) <= _LIMIT:
-        return x * y
+    bound = _fits(operator.mul, x, y)
+    if bound is not None:
+        return _remember(x * y, bound, False)
     return _wide(x) * _wide(y)
 
 
 def i_add(x, y):
-    if _max_abs(x) + _max_abs(y) <= _LIMIT:
-        return x + y
+    bound = _fits(operator.add, x, y)
+    if bound is not None:
+        return _remember(x + y, bound, False)
     return _wide(x) + _wide(y)
 
 
 def i_neg(x):
-    return -x if _max_abs(x) <= _LIMIT else -_wide(x)
+    bound = _fits(lambda a, _: a, x, 0)
+    return _remember(-x, bound, False) if bound is not None else -_wide(x)
 
 
 # ---- columns --------------------------------------------------------------------------
@@ -404,10 +441,48 @@ COMPARISONS = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<"
 
 
 def compare(a: Num, b: Num, op: str) -> Bool:
-    x, y = same_kind(*_common(a, b)[:2])
     known_a, err_a = flags(a)
     known_b, err_b = flags(b)
-    return Bool(COMPARISONS[op](x, y), m_and(known_a, known_b), m_or(err_a, err_b))
+    if any(isinstance(part, np.ndarray) and part.dtype == object for part in (a.num, a.den, b.num, b.den)):
+        value = _filtered_compare(a, b, op)
+    else:
+        value = _exact_compare(a, b, op)
+    return Bool(value, m_and(known_a, known_b), m_or(err_a, err_b))
+
+
+def _exact_compare(a: Num, b: Num, op: str):
+    x, y = same_kind(*_common(a, b)[:2])
+    return COMPARISONS[op](x, y)
+
+
+# Each approximation below is within 3 rounding errors (2^-53 each) of the exact
+# value, so a difference beyond 2^-49 of the magnitudes has the exact sign.
+_FILTER_TOLERANCE = 2.0 ** -49
+_FILTER_FLOOR = 1e-300  # below this, subnormal floats lose relative precision
+
+
+def _filtered_compare(a: Num, b: Num, op: str):
+    """A comparison of Python-int columns, decided in floating point where the difference is
+    far beyond rounding, and exactly on the few rows where it is not (ties at a threshold)."""
+    try:
+        fa, fb = _approximation(a), _approximation(b)
+    except OverflowError:  # a value beyond the floats: compare exactly throughout
+        return _exact_compare(a, b, op)
+    difference = fa - fb
+    decided = np.abs(difference) > _FILTER_TOLERANCE * (np.abs(fa) + np.abs(fb)) + _FILTER_FLOOR
+    value = COMPARISONS[op](difference, 0.0)
+    value = np.array(np.broadcast_to(value, decided.shape)) if np.ndim(decided) else np.array([value])
+    undecided = np.flatnonzero(~np.atleast_1d(decided))
+    if len(undecided):
+        value[undecided] = _exact_compare(a.take(undecided), b.take(undecided), op)
+    return value if np.ndim(decided) else bool(value[0])
+
+
+def _approximation(a: Num):
+    """num / den in float64 (each part correctly rounded, then one division)."""
+    def as_float(part):
+        return part.astype(np.float64) if isinstance(part, np.ndarray) else float(int(part))
+    return as_float(a.num) / as_float(a.den)
 
 
 def choose(cond, a: Num, b: Num) -> Num:
