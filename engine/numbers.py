@@ -21,20 +21,32 @@ def round_half_up(value: Fraction, places: int = 0) -> Fraction:
     return Fraction(magnitude if value >= 0 else -magnitude) / scale
 
 
-def is_terminating(value: Fraction) -> bool:
-    """True when `value` has a finite decimal expansion (denominator 2^a·5^b)."""
+def decimal_places(value: Fraction) -> int | None:
+    """The places of `value`'s finite decimal expansion (denominator 2^a·5^b: max(a, b)),
+    or None when it does not terminate."""
     d = value.denominator
+    counts = []
     for p in (2, 5):
+        count = 0
         while d % p == 0:
             d //= p
-    return d == 1
+            count += 1
+        counts.append(count)
+    return max(counts) if d == 1 else None
+
+
+def is_terminating(value: Fraction) -> bool:
+    """True when `value` has a finite decimal expansion (denominator 2^a·5^b)."""
+    return decimal_places(value) is not None
 
 
 def to_decimal(value: Fraction, significant: int = 28) -> Decimal:
     """The exact decimal when it terminates, else `significant` digits."""
-    if is_terminating(value):
+    places = decimal_places(value)
+    if places is not None:
         with localcontext() as ctx:
-            ctx.prec = max(28, len(str(value.numerator)) + len(str(value.denominator)) + 2)
+            # value·10^places is an integer of at most this many digits: the division is exact
+            ctx.prec = max(28, len(str(abs(value.numerator))) + places + 1)
             return (Decimal(value.numerator) / Decimal(value.denominator)).normalize()
     with localcontext() as ctx:
         ctx.prec = significant

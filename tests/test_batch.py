@@ -102,12 +102,19 @@ def populations(draw, plan, omit=()):
     return population, dropped, text_columns
 
 
+def _evaluated(batch_plan, table):
+    """evaluate_columns, its cells as Python lists."""
+    cells, unsure = evaluate_columns(batch_plan, table)
+    assert all(isinstance(c, pa.Array) and c.type == pa.string() for c in cells.values())
+    return {name: c.to_pylist() for name, c in cells.items()}, unsure
+
+
 def _assert_batch_equals_scalar(plan, population, dropped, text_columns):
     table = _table(plan, population, dropped, text_columns)
     batch_plan = compile_batch(plan)
     names = list(batch_plan.results)
     expected = _scalar_cells(plan, table, names)
-    cells, unsure = evaluate_columns(batch_plan, table)
+    cells, unsure = _evaluated(batch_plan, table)
     for i, want in enumerate(expected):
         if want is None:
             assert unsure[i], f"row {i + 2}: the scalar path finds it bad, the batch does not"
@@ -164,7 +171,7 @@ def test_a_tie_rounds_half_up_exactly_in_a_column():
 def test_an_error_in_one_row_sends_only_that_row_to_the_scalar_path():
     plan = PLANS["enterprise"]
     table = pa.table({"name": ["a", "b"], "main_revenue_by_year": [[100.0, 120.0], [0.0, 10.0]]})
-    cells, unsure = evaluate_columns(compile_batch(plan), table)
+    cells, unsure = _evaluated(compile_batch(plan), table)
     assert unsure.tolist() == [False, True]  # row b fails `revenue_base_positive`
     assert cells["growth_score"][0] == "4" and cells["total_score"][0] is None
 
@@ -189,7 +196,7 @@ def test_every_shipped_example_agrees(name):
     for applicant in rows:  # one table each: the examples spell one input in several ways
         table = pa.Table.from_pylist([applicant])
         expected = _scalar_cells(plan, table, names)[0]
-        cells, unsure = evaluate_columns(batch_plan, table)
+        cells, unsure = _evaluated(batch_plan, table)
         if expected is not None:
             assert not unsure[0]
             assert [cells[n][0] for n in names] == expected
@@ -199,3 +206,17 @@ def test_a_blank_row_is_skipped_as_on_the_row_by_row_path():
     table = pa.table({"name": ["a", None, "c"], "key_tech_expert_score": [9.0, None, 7.0]})
     result = run_batch(compile_batch(PLANS["enterprise"]), table)
     assert result.table.column("row").to_pylist() == [2, 4]
+
+
+def test_keys_and_identification_cells_are_those_of_the_row_by_row_path():
+    from engine.data import applicant_key
+    from engine.table_io import id_text
+    plan = PLANS["enterprise"]
+    names = [" a ", None, "   ", "b"]
+    for ids in ({"name": names}, {"name": names, "id": [1, None, 3, 4]}, {"id": [1.5, 2.0, None, -3.0]}):
+        table = pa.table({**ids, "key_tech_expert_score": [9.0, 8.0, 7.0, 6.0]})
+        result = run_batch(compile_batch(plan), table)
+        rows = table.to_pylist()
+        assert result.table.column("key").to_pylist() == [applicant_key(row, plan.symbols.inputs) for row in rows]
+        for column in ids:
+            assert result.table.column(column).to_pylist() == [id_text(row[column]) for row in rows]

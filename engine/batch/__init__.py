@@ -47,7 +47,9 @@ def compile_batch(plan) -> BatchPlan:
 
 
 def evaluate_columns(batch_plan: BatchPlan, table, source: str = "<data>"):
-    """(result name → list of cells, rows the batch cannot vouch for) of an Arrow table."""
+    """(result name → its cells as a pyarrow string array, the texts of
+    engine/table_io.py with null for an empty cell; rows the batch cannot vouch
+    for, whose cells mean nothing) of an Arrow table."""
     from engine.batch import records, rules
 
     plan, n = batch_plan.plan, table.num_rows
@@ -81,5 +83,7 @@ def run_batch(batch_plan: BatchPlan, table, first_row: int = 2, source: str = "<
     try:
         cells, unsure = evaluate_columns(batch_plan, table, source)
     except NotVectorised:
-        cells, unsure = {name: [None] * n for name in batch_plan.results}, np.ones(n, dtype=bool)
+        import pyarrow as pa
+        cells = {name: pa.nulls(n, pa.string()) for name in batch_plan.results}
+        unsure = np.ones(n, dtype=bool)
     return assemble(batch_plan, table, cells, unsure, first_row, source)

@@ -5,6 +5,8 @@ writes the problems of the bad ones."""
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.data import applicant_key
 from engine.data_formats import RawApplicant, parquet_cell
@@ -12,48 +14,56 @@ from engine.table_io import _table_row, evaluate_row, id_columns, id_text, resul
 from engine.values import Missing
 
 
+def _is_text(column) -> bool:
+    return pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+
+
 def _blank_rows(table):
     """Rows with no cell (null or only spaces), which the scalar reader skips."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     blank = np.ones(table.num_rows, dtype=bool)
-    for column in table.columns:
+    for column in sorted(table.columns, key=_is_text):
+        if column.null_count == 0 and not _is_text(column):  # a cell in every row
+            return np.zeros(table.num_rows, dtype=bool)
         empty = pc.is_null(column)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        if _is_text(column):
             empty = pc.or_kleene(empty, pc.equal(pc.utf8_trim_whitespace(column), ""))
         blank &= np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
+        if not blank.any():
+            break
     return blank
 
 
 def _keys(table, inputs, ids):
-    if len(ids) == 1:
-        import pyarrow as pa
-        column = table.column(ids[0])
-        if pa.types.is_string(column.type) and column.null_count == 0:
-            import pyarrow.compute as pc
-            trimmed = pc.utf8_trim_whitespace(column).to_pylist()
-            return [t or None for t in trimmed]
+    """Each row's `applicant_key`: by Arrow for no or one text identification column."""
+    if not ids:
+        return pa.nulls(table.num_rows, pa.string())
+    if len(ids) == 1 and _is_text(table.column(ids[0])):
+        trimmed = pc.utf8_trim_whitespace(table.column(ids[0]).cast(pa.string()))
+        return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
     columns = {c: table.column(c).to_pylist() for c in ids}
-    return [applicant_key({c: parquet_cell(v[i]) for c, v in columns.items()}, inputs)
-            for i in range(table.num_rows)]
+    return pa.array([applicant_key({c: parquet_cell(v[i]) for c, v in columns.items()}, inputs)
+                     for i in range(table.num_rows)], type=pa.string())
+
+
+def _id_cells(column):
+    """An identification column copied through as text (`id_text` of each cell)."""
+    if _is_text(column):
+        return column.cast(pa.string())
+    return pa.array([id_text(parquet_cell(v)) for v in column.to_pylist()], type=pa.string())
 
 
 def assemble(batch_plan, table, cells, unsure, first_row: int, source: str):
-    import pyarrow as pa
-
     from engine.batch import BatchResult
     plan = batch_plan.plan
     inputs = plan.symbols.inputs
     ids = id_columns([c.strip() for c in table.column_names], inputs)
     ids = [c for c in table.column_names if c.strip() in ids]
     blank = _blank_rows(table)
-    keys = _keys(table, inputs, ids)
-    id_cells = {c: [id_text(parquet_cell(v)) for v in table.column(c).to_pylist()] for c in ids}
     names = list(batch_plan.results)
     good = ~blank
     problems, bad_rows = [], []
     redo = np.flatnonzero(unsure & ~blank)
+    redone, redone_texts = [], {name: [] for name in names}
     columns = tuple(c.strip() for c in table.column_names)
     indicator_names = [d.name for d in plan.symbols.indicators]
     for i in redo:
@@ -68,13 +78,19 @@ def assemble(batch_plan, table, cells, unsure, first_row: int, source: str):
             bad_rows.append(first_row + int(i))
             problems.extend(row.problems)
             continue
+        redone.append(i)
         for name in names:
-            cells[name][i] = result_text(outcome.results.get(name, Missing()))
-    keep = np.flatnonzero(good)
-    arrays = {"row": pa.array(keep + first_row, type=pa.int64()),
-              "key": pa.array([keys[i] for i in keep], type=pa.string())}
+            redone_texts[name].append(result_text(outcome.results.get(name, Missing())))
+    if redone:
+        mask = np.zeros(table.num_rows, dtype=bool)
+        mask[redone] = True
+        cells = {name: pc.replace_with_mask(cells[name], pa.array(mask), pa.array(redone_texts[name], pa.string()))
+                 for name in names}
+    arrays = {"row": np.arange(first_row, first_row + table.num_rows, dtype=np.int64),
+              "key": _keys(table, inputs, ids)}
     for c in ids:
-        arrays[c.strip()] = pa.array([id_cells[c][i] for i in keep], type=pa.string())
-    for name in names:
-        arrays[name] = pa.array([cells[name][i] for i in keep], type=pa.string())
-    return BatchResult(pa.table(arrays), problems, tuple(bad_rows), len(redo))
+        arrays[c.strip()] = _id_cells(table.column(c))
+    arrays.update((name, cells[name]) for name in names)
+    output = pa.table(arrays)
+    return BatchResult(output if good.all() else output.filter(pa.array(good)), problems, tuple(bad_rows),
+                       len(redo))
