@@ -20,7 +20,7 @@ import attrs
 import numpy as np
 
 from engine.batch.evaluate import BatchEvaluation, NotVectorised
-from engine.batch.load import load_inputs
+from engine.batch.load import load_inputs, load_values
 from engine.batch.output import texts
 
 
@@ -50,10 +50,18 @@ def evaluate_columns(batch_plan: BatchPlan, table, source: str = "<data>"):
     """(result name → its cells as a pyarrow string array, the texts of
     engine/table_io.py with null for an empty cell; rows the batch cannot vouch
     for, whose cells mean nothing) of an Arrow table."""
+    return _cells(batch_plan, load_inputs(batch_plan.plan, table, source), table.num_rows)
+
+
+def evaluate_values(batch_plan: BatchPlan, applicants: list):
+    """`evaluate_columns` for applicants already validated (a list of input name → value)."""
+    return _cells(batch_plan, load_values(batch_plan.plan, applicants), len(applicants))
+
+
+def _cells(batch_plan: BatchPlan, loaded, n: int):
     from engine.batch import records, rules
 
-    plan, n = batch_plan.plan, table.num_rows
-    loaded = load_inputs(plan, table, source)
+    plan = batch_plan.plan
     ev = BatchEvaluation(plan, loaded.inputs, loaded.given, n)
     failed, err = rules.validation_failures(ev)
     unsure = loaded.bad | failed | _dense(err, n)

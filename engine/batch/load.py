@@ -60,6 +60,21 @@ def load_inputs(plan, table, source: str = "<data>") -> Loaded:
     return Loaded(inputs, given, bad)
 
 
+def load_values(plan, applicants: list) -> Loaded:
+    """The input columns of applicants already validated by engine/data.py (input name →
+    exact value, an absent input left out), e.g. the grouped records of engine/per_record.py."""
+    n = len(applicants)
+    inputs, given = {}, {}
+    for name, decl in plan.symbols.inputs.items():
+        values = [values.get(name) for values in applicants]
+        col = _from_values(decl.type, _with_default(values, decl))
+        if isinstance(col, ListCol) and isinstance(col.item, Record):  # where its derive block's values live
+            col = attrs.evolve(col, item=attrs.evolve(col.item, list_name=name))
+        inputs[name] = col
+        given[name] = np.array([name in values for values in applicants], dtype=bool)
+    return Loaded(inputs, given, np.zeros(n, dtype=bool))
+
+
 def _with_default(values: list, decl) -> list:
     if decl.default is None:
         return values
