@@ -11,7 +11,8 @@ separately because each format has its own way to lose exactness or to fail:
   constructor builds a Decimal from the scalar's text, never a binary float.
 - CSV cells are text. The file is read as UTF-8 (with or without a BOM) and,
   when it is not valid UTF-8, as GB18030, which is what Excel on Chinese
-  Windows writes.
+  Windows writes. `csv_encoding` tells which without holding the file, for
+  engine/csv_batches.py, which streams the same `csv.reader` over it.
 - XLSX (the first sheet) gives numbers as `int` or `float`; floats are passed
   on and converted through their shortest repr (`engine.values.exact`), i.e.
   the number the spreadsheet shows, not the binary expansion. A number cell
@@ -41,6 +42,7 @@ file, bad syntax (with line and column), or a document of the wrong shape.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import io
@@ -59,6 +61,9 @@ FORMATS = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".csv": "CSV", ".xl
            ".parquet": "Parquet"}
 
 PARQUET_BATCH_ROWS = 8192
+
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # tried in this order; the whole file must decode
+CSV_SCAN_BYTES = 1 << 20
 
 FILE = "file"  # the location of a problem with the file as a whole
 
@@ -280,6 +285,17 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def header_name(cell) -> str | None:
+    """The name of a table's column from its header cell (None: blank, no header)."""
+    return None if _blank(cell) else (cell.strip() if isinstance(cell, str) else str(cell))
+
+
+def unheadered_cell(source: str, number: int, index: int) -> DataProblem:
+    """The problem with a value in row `number`, column `index`, which has no header."""
+    return DataProblem(source, f"row {number}, column {column_letter(index)}",
+                       "a value in a column without a header", code="unknown_key")
+
+
 def _from_table(rows: list[tuple[int, list]], source: str) -> tuple[list[RawApplicant], list[DataProblem]]:
     """Applicants from (row number, cells) pairs whose first pair is the header."""
     problems: list[DataProblem] = []
@@ -293,7 +309,7 @@ def _from_table(rows: list[tuple[int, list]], source: str) -> tuple[list[RawAppl
     first_column: dict[str, int] = {}
     duplicated: set[int] = set()
     for i, cell in enumerate(header_cells):
-        name = None if _blank(cell) else (cell.strip() if isinstance(cell, str) else str(cell))
+        name = header_name(cell)
         if name is not None and name in first_column:
             problems.append(DataProblem(
                 source, f"row {header_row}, column {column_letter(i)}",
@@ -316,8 +332,7 @@ def _from_table(rows: list[tuple[int, list]], source: str) -> tuple[list[RawAppl
             name = headers[i] if i < len(headers) else None
             if name is None:
                 if i not in duplicated:
-                    problems.append(DataProblem(source, f"row {number}, column {column_letter(i)}",
-                                                "a value in a column without a header", code="unknown_key"))
+                    problems.append(unheadered_cell(source, number, i))
                 continue
             fields[name] = cell
         applicants.append(RawApplicant(fields, number, "", True, columns))
@@ -332,10 +347,10 @@ def _read_csv(path: Path, source: str) -> tuple[list[RawApplicant], list[DataPro
     if problems:
         return [], problems
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(CSV_ENCODINGS[0])
     except UnicodeDecodeError:
         try:
-            text = data.decode("gb18030")
+            text = data.decode(CSV_ENCODINGS[1])
         except UnicodeDecodeError as exc:
             return [], [DataProblem(source, FILE, f"neither UTF-8 nor GB18030 text (byte {exc.start})",
                                     code="malformed_file")]
@@ -347,6 +362,24 @@ def _read_csv(path: Path, source: str) -> tuple[list[RawApplicant], list[DataPro
     except csv.Error as exc:
         return [], [DataProblem(source, f"line {reader.line_num}", f"invalid CSV: {exc}", code="malformed_file")]
     return _from_table(rows, source)
+
+
+def csv_encoding(path: Path) -> str | None:
+    """The encoding `_read_csv` decodes the file with, found chunk by chunk (the file is
+    never held whole); None when it cannot be read or decodes with neither."""
+    for encoding in CSV_ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as stream:
+                while chunk := stream.read(CSV_SCAN_BYTES):
+                    decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        except OSError:
+            return None
+        return encoding
+    return None
 
 
 def _read_xlsx(path: Path, source: str) -> tuple[list[RawApplicant], list[DataProblem]]:

@@ -27,12 +27,13 @@ XLSX: a number is a number cell when the float nearest to it prints back as
 the same decimal (its shortest repr equals the JSON text, so what Excel shows
 is the exact value), else the decimal text; true/false are boolean cells.
 
-Streaming: a Parquet table of applicants is read in record batches and the
-output is written as it goes (Parquet in row groups, CSV and XLSX row by row),
-so memory stays bounded by a batch, whatever the number of rows. (CSV, XLSX,
-JSON and YAML inputs are read whole, as `run` always did, then streamed out.)
-The output is written to a temporary file beside FILE and renamed at the end:
-FILE is never half written.
+Streaming: a Parquet table of applicants is read in record batches, and so is
+a CSV table written to Parquet or CSV; the output is written as it goes
+(Parquet in row groups, CSV and XLSX row by row), so memory stays bounded by a
+batch, whatever the number of rows. (XLSX, JSON and YAML inputs, a CSV written
+to XLSX and a CSV the batch reader leaves to the row-by-row path are read
+whole, then streamed out.) The output is written to a temporary file beside
+FILE and renamed at the end: FILE is never half written.
 
 Bad rows: a row with invalid data, or on which the rules cannot conclude, is
 reported with its row number and skipped; the others are evaluated and
@@ -43,9 +44,13 @@ before anything is written.
 Identical rows (the same cells in every column but the identification
 columns) are evaluated once: the outcome is kept in a bounded memo.
 
-A Parquet table written to Parquet or CSV takes the column-wise path
+A Parquet or CSV table written to Parquet or CSV takes the column-wise path
 (engine/batch): each record batch is evaluated at once, exactly as row by row,
-and any row the batch cannot vouch for is evaluated row by row.
+and any row the batch cannot vouch for is evaluated row by row. A CSV table is
+read by engine/csv_batches.py with the row-by-row reader's own decoding and
+`csv.reader`, so cells and row numbers are the same; a file it cannot vouch for
+(a header problem, a CSV error, no data rows, ...) goes to `run_rows`, the
+row-by-row path. Either way the file written is the same, byte for byte.
 """
 
 from __future__ import annotations
@@ -343,6 +348,7 @@ class _ParquetWriter:
         self.schema = parquet_schema(plan, columns)
         self.writer = pq.ParquetWriter(str(path), self.schema)
         self.buffer: list[list] = [[] for _ in columns]
+        self.pending = None  # rows from `write_table` short of a whole row group
 
     def write(self, row, key, ids, values) -> None:
         for column, cell in zip(self.buffer, [row, key, *ids, *(result_text(v) for v in values)]):
@@ -351,8 +357,13 @@ class _ParquetWriter:
             self._flush()
 
     def write_table(self, table) -> None:
-        self._flush()
-        self.writer.write_table(table.cast(self.schema), row_group_size=PARQUET_GROUP_ROWS)
+        """Rows of the column-wise path, in the row groups `write` makes: the same file, byte for byte."""
+        table = table.cast(self.schema)
+        self.pending = table if self.pending is None else self.pa.concat_tables([self.pending, table])
+        whole = self.pending.num_rows - self.pending.num_rows % PARQUET_GROUP_ROWS
+        if whole:
+            self.writer.write_table(self.pending.slice(0, whole), row_group_size=PARQUET_GROUP_ROWS)
+            self.pending = self.pending.slice(whole)
 
     def _flush(self) -> None:
         if self.buffer[0]:
@@ -362,6 +373,8 @@ class _ParquetWriter:
 
     def close(self) -> None:
         self._flush()
+        if self.pending is not None and self.pending.num_rows:
+            self.writer.write_table(self.pending)
         self.writer.close()
 
 
@@ -412,10 +425,25 @@ def run_to_table(plan, data: str | Path, output: str | Path, *, strict: bool = F
                  advance: Callable[[], None] | None = None, on_total: Callable[[int | None], None] | None = None
                  ) -> TableRun:
     """Evaluate every applicant of `data` and write one row each to `output` (see the module docstring)."""
+    output, kind, source = Path(output), FORMATS.get(Path(data).suffix.lower()), str(data)
+    batched = records is None and output.suffix.lower() in BATCH_OUTPUTS
+    if batched and kind == "Parquet":
+        return _run_parquet(plan, Path(data), source, output, strict, advance, on_total)
+    if batched and kind == "CSV":
+        from engine.csv_batches import RowByRow, open_csv_table
+        try:
+            table = open_csv_table(plan, Path(data), source, BATCH_ROWS)
+            return _run_batches(plan, source, output, table.columns, table.batches, strict, advance)
+        except RowByRow:
+            pass  # a file the batch reader cannot vouch for reading as the row-by-row reader does
+    return run_rows(plan, data, output, strict=strict, records=records, advance=advance, on_total=on_total)
+
+
+def run_rows(plan, data: str | Path, output: str | Path, *, strict: bool = False, records: tuple | None = None,
+             advance: Callable[[], None] | None = None, on_total: Callable[[int | None], None] | None = None
+             ) -> TableRun:
+    """`run_to_table` one applicant at a time: the reference the column-wise path must equal."""
     output = Path(output)
-    if records is None and FORMATS.get(Path(data).suffix.lower()) == "Parquet" \
-            and output.suffix.lower() in BATCH_OUTPUTS:
-        return _run_batches(plan, Path(data), output, strict, advance, on_total)
     memo: dict = {}
     source = open_source(plan, data, records, memo)
     if source.problems:
@@ -423,10 +451,7 @@ def run_to_table(plan, data: str | Path, output: str | Path, *, strict: bool = F
     if on_total is not None:
         on_total(source.total)
     names = result_names(plan)
-    columns = [*FIXED_COLUMNS, *source.id_columns, *names]
-    doubled = sorted({c for c in columns if columns.count(c) > 1})
-    if doubled:
-        raise OutputError(f"the output would have two columns named {', '.join(doubled)}")
+    columns = _output_columns(source.id_columns, names)
     temporary = output.with_name(output.name + ".rulecheck-tmp")
     writer = _WRITERS[output.suffix.lower()](temporary, columns, plan)
     total = written = 0
@@ -451,15 +476,19 @@ def run_to_table(plan, data: str | Path, output: str | Path, *, strict: bool = F
     return _finish(temporary, output, strict, total, written, bad, problems)
 
 
-def _run_batches(plan, data: Path, output: Path, strict: bool, advance, on_total) -> TableRun:
-    """`run_to_table` for a Parquet table: record batch by record batch, column-wise
-    (engine/batch), with the same output, row numbers and problems as row by row."""
+def _output_columns(ids: list, names: list) -> list[str]:
+    columns = [*FIXED_COLUMNS, *ids, *names]
+    doubled = sorted({c for c in columns if columns.count(c) > 1})
+    if doubled:
+        raise OutputError(f"the output would have two columns named {', '.join(doubled)}")
+    return columns
+
+
+def _run_parquet(plan, data: Path, source: str, output: Path, strict: bool, advance, on_total) -> TableRun:
+    """`run_to_table` for a Parquet table, record batch by record batch."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from engine.batch import compile_batch, run_batch
-
-    source = str(data)
     total, columns, problems = parquet_columns(data, source)
     columns = tuple(c.strip() for c in columns)
     problems = problems or check_columns(columns, plan.symbols.inputs, [d.name for d in plan.symbols.indicators],
@@ -468,22 +497,38 @@ def _run_batches(plan, data: Path, output: Path, strict: bool, advance, on_total
         return TableRun(0, 0, (), tuple(problems), False)
     if on_total is not None:
         on_total(total)
-    batch_plan = compile_batch(plan)
-    names = list(batch_plan.results)
-    out_columns = [*FIXED_COLUMNS, *id_columns(columns, plan.symbols.inputs), *names]
-    temporary = output.with_name(output.name + ".rulecheck-tmp")
-    writer = _WRITERS[output.suffix.lower()](temporary, out_columns, plan)
-    written, first_row, evaluated = 0, 2, 0
-    bad, problems = [], []
-    try:
+
+    def batches():
+        first_row = 2
         for batch in pq.ParquetFile(data).iter_batches(batch_size=BATCH_ROWS):
             table = pa.Table.from_batches([batch])
-            table = table.rename_columns([c.strip() for c in table.column_names])
-            result = run_batch(batch_plan, table, first_row, source)
+            yield first_row, table.rename_columns([c.strip() for c in table.column_names]), ()
             first_row += table.num_rows
-            evaluated += result.table.num_rows + len(result.bad_rows)
-            bad.extend(result.bad_rows)
-            problems.extend(result.problems)
+
+    return _run_batches(plan, source, output, columns, batches(), strict, advance)
+
+
+def _run_batches(plan, source: str, output: Path, columns: tuple, batches, strict: bool, advance) -> TableRun:
+    """A table of applicants evaluated column-wise (engine/batch), as row by row. `batches` yields (the
+    number of its first row, an Arrow table of cells, [(row number, problems)] of rows found bad in reading)."""
+    from engine.batch import compile_batch, run_batch
+
+    batch_plan = compile_batch(plan)
+    out_columns = _output_columns(id_columns(columns, plan.symbols.inputs), list(batch_plan.results))
+    temporary = output.with_name(output.name + ".rulecheck-tmp")
+    writer = _WRITERS[output.suffix.lower()](temporary, out_columns, plan)
+    written = evaluated = 0
+    bad, problems = [], []
+    try:
+        for first_row, table, found_bad in batches:
+            result = run_batch(batch_plan, table, first_row, source)
+            evaluated += result.table.num_rows + len(result.bad_rows) + len(found_bad)
+            batch_bad, batch_problems = list(result.bad_rows), list(result.problems)
+            if found_bad:  # in row order among the rows the batch found bad
+                batch_bad = sorted(batch_bad + [number for number, _ in found_bad])
+                batch_problems = sorted(batch_problems + [p for _, found in found_bad for p in found], key=_row_of)
+            bad.extend(batch_bad)
+            problems.extend(batch_problems)
             if not (strict and bad):
                 writer.write_table(result.table.select(out_columns))
                 written += result.table.num_rows
