@@ -118,7 +118,7 @@ def _run_scalar(data: Path, out: Path) -> None:
     import pyarrow.parquet as pq
     from engine.data import load_applicants
     from engine.evaluator import evaluate
-    from engine.table_io import result_text
+    from engine.table_cells import result_text
     plan = _plan()
     columns = {"name": [], "total_score": [], "grade": []}
     for applicant in load_applicants(data, plan.symbols.inputs, [d.name for d in plan.symbols.indicators]):

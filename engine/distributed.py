@@ -58,7 +58,8 @@ from engine.batch import compile_batch, run_batch
 from engine.data import check_columns
 from engine.data_formats import FILE
 from engine.errors import DataProblem
-from engine.table_io import BATCH_ROWS, FIXED_COLUMNS, PARQUET_GROUP_ROWS, OutputError, TableRun, id_columns, parquet_schema
+from engine.table_cells import PARQUET_GROUP_ROWS, OutputError, parquet_schema
+from engine.table_io import BATCH_ROWS, FIXED_COLUMNS, TableRun, id_columns
 
 FIRST_ROW = 2  # a table's header is row 1
 

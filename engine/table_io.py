@@ -56,11 +56,8 @@ row-by-row path. Either way the file written is the same, byte for byte.
 from __future__ import annotations
 
 import contextlib
-import csv
-import json
 import os
 import re
-from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterator
@@ -69,16 +66,13 @@ import attrs
 
 from dsl import ast
 from engine.data import ID_KEYS, Applicant, applicant_key, check_columns, validate
-from engine.data_formats import FORMATS, decimal_text, iter_parquet, parquet_columns, read_applicants
+from engine.data_formats import FORMATS, iter_parquet, parquet_columns, read_applicants
 from engine.errors import DataError, DataProblem, EvalError
-from engine.numbers import json_number
-from engine.values import NOT_EVALUATED, Missing, exact
+from engine.table_cells import WRITERS, OutputError, id_text
+from engine.values import NOT_EVALUATED, Missing
 
 TABLE_SUFFIXES = (".parquet", ".csv", ".xlsx")
 FIXED_COLUMNS = ("row", "key")
-NOT_EVALUATED_TEXT = "not_evaluated"
-PARQUET_GROUP_ROWS = 8192
-XLSX_MAX_ROWS = 1_048_576
 MEMO_SIZE = 4096
 BATCH_ROWS = 65536  # rows per record batch on the column-wise path
 BATCH_OUTPUTS = (".parquet", ".csv")  # XLSX cells are typed per value: written row by row
@@ -86,62 +80,6 @@ BATCH_OUTPUTS = (".parquet", ".csv")  # XLSX cells are typed per value: written 
 
 def is_table_output(output: str | None) -> bool:
     return bool(output) and Path(output).suffix.lower() in TABLE_SUFFIXES
-
-
-# ---- what goes in a cell -------------------------------------------------------
-
-def compact_json(data) -> str:
-    """One-line JSON text with exact numbers (as `engine.results.to_json` writes them)."""
-    if isinstance(data, Fraction):
-        return json_number(data)
-    if isinstance(data, (list, tuple)):
-        return "[" + ", ".join(compact_json(v) for v in data) + "]"
-    if isinstance(data, dict):
-        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {compact_json(v)}"
-                               for k, v in data.items()) + "}"
-    return json.dumps(data, ensure_ascii=False)
-
-
-def result_text(value) -> str | None:
-    """A result value as the text of its cell (None: no conclusion, an empty cell)."""
-    from engine.results import plain_value
-    if isinstance(value, Missing):
-        return None
-    if value is NOT_EVALUATED:
-        return NOT_EVALUATED_TEXT
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Fraction):
-        return json_number(value)
-    if isinstance(value, str):
-        return value
-    return compact_json(plain_value(value))
-
-
-def xlsx_value(value):
-    """A result value as an XLSX cell value: a number only when it shows exactly."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, Fraction):
-        text = json_number(value)
-        number = float(Decimal(text))
-        if Decimal(repr(number)) == Decimal(text):
-            return int(number) if value.denominator == 1 and abs(number) < 2 ** 53 else number
-        return text
-    return result_text(value)
-
-
-def id_text(value) -> str | None:
-    """An identification cell copied through, as text."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float, Decimal)):
-        return decimal_text(exact(value))
-    return compact_json(value)
 
 
 def result_names(plan) -> list[str]:
@@ -302,116 +240,6 @@ def evaluate_row(plan, row: Row, source: str, trace: bool = False, memo: dict | 
     return outcome
 
 
-# ---- writing ---------------------------------------------------------------------
-
-class _CsvWriter:
-    def __init__(self, path: Path, columns: list[str], plan):
-        self.stream = path.open("w", encoding="utf-8", newline="")
-        self.writer = csv.writer(self.stream)
-        self.writer.writerow(columns)
-
-    def write(self, row, key, ids, values) -> None:
-        cells = [row, key, *ids, *(result_text(v) for v in values)]
-        self.writer.writerow(["" if c is None else c for c in cells])
-
-    def write_table(self, table) -> None:
-        for cells in zip(*(column.to_pylist() for column in table.columns)):
-            self.writer.writerow(["" if c is None else c for c in cells])
-
-    def close(self) -> None:
-        self.stream.close()
-
-
-def parquet_schema(plan, columns: list[str]):
-    """The schema of the results as Parquet: `row` int64, every other column text, and
-    the `rulecheck` metadata that says so and names the rule set."""
-    import pyarrow as pa
-
-    from engine.results import engine_version
-    header = plan.ruleset.header
-    metadata = {"encoding": "row: int64; every other column: UTF-8 text; numbers as the decimal text of "
-                            "the JSON result (exact when terminating, else 17 significant digits); "
-                            "null = no conclusion; 'not_evaluated' = the rule does not apply; "
-                            "per-record results as JSON text",
-                "ruleset": header.name if header else None,
-                "ruleset_sha256": plan.ruleset.content_hash,
-                "engine": f"rulecheck {engine_version()}"}
-    return pa.schema([pa.field("row", pa.int64())] + [pa.field(c, pa.string()) for c in columns[1:]],
-                     metadata={"rulecheck": json.dumps(metadata, ensure_ascii=False)})
-
-
-class _ParquetWriter:
-    def __init__(self, path: Path, columns: list[str], plan):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-        self.pa = pa
-        self.schema = parquet_schema(plan, columns)
-        self.writer = pq.ParquetWriter(str(path), self.schema)
-        self.buffer: list[list] = [[] for _ in columns]
-        self.pending = None  # rows from `write_table` short of a whole row group
-
-    def write(self, row, key, ids, values) -> None:
-        for column, cell in zip(self.buffer, [row, key, *ids, *(result_text(v) for v in values)]):
-            column.append(cell)
-        if len(self.buffer[0]) >= PARQUET_GROUP_ROWS:
-            self._flush()
-
-    def write_table(self, table) -> None:
-        """Rows of the column-wise path, in the row groups `write` makes: the same file, byte for byte."""
-        table = table.cast(self.schema)
-        self.pending = table if self.pending is None else self.pa.concat_tables([self.pending, table])
-        whole = self.pending.num_rows - self.pending.num_rows % PARQUET_GROUP_ROWS
-        if whole:
-            self.writer.write_table(self.pending.slice(0, whole), row_group_size=PARQUET_GROUP_ROWS)
-            self.pending = self.pending.slice(whole)
-
-    def _flush(self) -> None:
-        if self.buffer[0]:
-            arrays = [self.pa.array(cells, type=field.type) for cells, field in zip(self.buffer, self.schema)]
-            self.writer.write_batch(self.pa.RecordBatch.from_arrays(arrays, schema=self.schema))
-            self.buffer = [[] for _ in self.buffer]
-
-    def close(self) -> None:
-        self._flush()
-        if self.pending is not None and self.pending.num_rows:
-            self.writer.write_table(self.pending)
-        self.writer.close()
-
-
-class _XlsxWriter:
-    def __init__(self, path: Path, columns: list[str], plan):
-        import openpyxl
-        self.path = path
-        self.book = openpyxl.Workbook(write_only=True)
-        self.sheet = self.book.create_sheet("results")
-        self.sheet.append(columns)
-        self.rows = 1
-
-    def _cell(self, value):
-        if isinstance(value, str) and value.startswith("="):  # text, never a formula
-            from openpyxl.cell import WriteOnlyCell
-            cell = WriteOnlyCell(self.sheet, value=value)
-            cell.data_type = "s"
-            return cell
-        return value
-
-    def write(self, row, key, ids, values) -> None:
-        self.rows += 1
-        if self.rows > XLSX_MAX_ROWS:
-            raise OutputError(f"an XLSX sheet holds at most {XLSX_MAX_ROWS} rows: write .parquet or .csv")
-        self.sheet.append([self._cell(c) for c in (row, key, *ids, *(xlsx_value(v) for v in values))])
-
-    def close(self) -> None:
-        self.book.save(str(self.path))
-
-
-_WRITERS = {".csv": _CsvWriter, ".parquet": _ParquetWriter, ".xlsx": _XlsxWriter}
-
-
-class OutputError(Exception):
-    """The output file cannot be written as asked."""
-
-
 @attrs.frozen
 class TableRun:
     total: int  # applicants read
@@ -426,14 +254,17 @@ def run_to_table(plan, data: str | Path, output: str | Path, *, strict: bool = F
                  ) -> TableRun:
     """Evaluate every applicant of `data` and write one row each to `output` (see the module docstring)."""
     output, kind, source = Path(output), FORMATS.get(Path(data).suffix.lower()), str(data)
-    batched = records is None and output.suffix.lower() in BATCH_OUTPUTS
+    batched = output.suffix.lower() in BATCH_OUTPUTS
+    if batched and records is not None:
+        return _run_grouped(plan, data, source, output, strict, records, advance, on_total)
     if batched and kind == "Parquet":
         return _run_parquet(plan, Path(data), source, output, strict, advance, on_total)
     if batched and kind == "CSV":
         from engine.csv_batches import RowByRow, open_csv_table
         try:
             table = open_csv_table(plan, Path(data), source, BATCH_ROWS)
-            return _run_batches(plan, source, output, table.columns, table.batches, strict, advance)
+            return _run_batches(plan, source, output, table.columns, _table_runs(table.batches, source), strict,
+                                advance)
         except RowByRow:
             pass  # a file the batch reader cannot vouch for reading as the row-by-row reader does
     return run_rows(plan, data, output, strict=strict, records=records, advance=advance, on_total=on_total)
@@ -453,7 +284,7 @@ def run_rows(plan, data: str | Path, output: str | Path, *, strict: bool = False
     names = result_names(plan)
     columns = _output_columns(source.id_columns, names)
     temporary = output.with_name(output.name + ".rulecheck-tmp")
-    writer = _WRITERS[output.suffix.lower()](temporary, columns, plan)
+    writer = WRITERS[output.suffix.lower()](temporary, columns, plan)
     total = written = 0
     bad, problems = [], []
     try:
@@ -505,23 +336,46 @@ def _run_parquet(plan, data: Path, source: str, output: Path, strict: bool, adva
             yield first_row, table.rename_columns([c.strip() for c in table.column_names]), ()
             first_row += table.num_rows
 
-    return _run_batches(plan, source, output, columns, batches(), strict, advance)
+    return _run_batches(plan, source, output, columns, _table_runs(batches(), source), strict, advance)
 
 
-def _run_batches(plan, source: str, output: Path, columns: tuple, batches, strict: bool, advance) -> TableRun:
-    """A table of applicants evaluated column-wise (engine/batch), as row by row. `batches` yields (the
-    number of its first row, an Arrow table of cells, [(row number, problems)] of rows found bad in reading)."""
-    from engine.batch import compile_batch, run_batch
+def _run_grouped(plan, data, source: str, output: Path, strict: bool, records: tuple, advance, on_total) -> TableRun:
+    """`run_to_table` with one row per record (`--records`): the grouped applicants evaluated at once."""
+    from engine.batch import run_values
+
+    grouped = open_source(plan, data, records)
+    if grouped.problems:
+        return TableRun(0, 0, (), tuple(grouped.problems), False)
+    if on_total is not None:
+        on_total(grouped.total)
+    rows = list(grouped.rows)
+    return _run_batches(plan, source, output, (), [(lambda batch_plan: run_values(batch_plan, rows, source), (),
+                                                    len(rows))], strict, advance)
+
+
+def _table_runs(batches, source: str):
+    """(run, rows found bad in reading, size) of each (first row number, Arrow table, found bad)."""
+    from engine.batch import run_batch
+
+    for first_row, table, found_bad in batches:
+        yield (lambda batch_plan, table=table, first_row=first_row: run_batch(batch_plan, table, first_row, source),
+               found_bad, table.num_rows)
+
+
+def _run_batches(plan, source: str, output: Path, columns: tuple, runs, strict: bool, advance) -> TableRun:
+    """Applicants evaluated column-wise (engine/batch), as row by row. `runs` yields (batch plan →
+    its BatchResult, [(row number, problems)] of rows found bad in reading, rows read)."""
+    from engine.batch import compile_batch
 
     batch_plan = compile_batch(plan)
     out_columns = _output_columns(id_columns(columns, plan.symbols.inputs), list(batch_plan.results))
     temporary = output.with_name(output.name + ".rulecheck-tmp")
-    writer = _WRITERS[output.suffix.lower()](temporary, out_columns, plan)
+    writer = WRITERS[output.suffix.lower()](temporary, out_columns, plan)
     written = evaluated = 0
     bad, problems = [], []
     try:
-        for first_row, table, found_bad in batches:
-            result = run_batch(batch_plan, table, first_row, source)
+        for run, found_bad, size in runs:
+            result = run(batch_plan)
             evaluated += result.table.num_rows + len(result.bad_rows) + len(found_bad)
             batch_bad, batch_problems = list(result.bad_rows), list(result.problems)
             if found_bad:  # in row order among the rows the batch found bad
@@ -533,7 +387,7 @@ def _run_batches(plan, source: str, output: Path, columns: tuple, batches, stric
                 writer.write_table(result.table.select(out_columns))
                 written += result.table.num_rows
             if advance is not None:
-                advance(table.num_rows)
+                advance(size)
         writer.close()
     except BaseException:
         _discard(writer, temporary)

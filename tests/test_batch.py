@@ -26,7 +26,7 @@ from dsl.loader import load_ruleset
 from engine.batch import compile_batch, evaluate_columns, run_batch
 from engine.batch.load import shortest_decimals
 from engine.compiler import compile_rules
-from engine.table_io import result_text
+from engine.table_cells import result_text
 from engine.values import Missing
 from tests.applicant_strategies import applicants
 
@@ -210,7 +210,7 @@ def test_a_blank_row_is_skipped_as_on_the_row_by_row_path():
 
 def test_keys_and_identification_cells_are_those_of_the_row_by_row_path():
     from engine.data import applicant_key
-    from engine.table_io import id_text
+    from engine.table_cells import id_text
     plan = PLANS["enterprise"]
     names = [" a ", None, "   ", "b"]
     for ids in ({"name": names}, {"name": names, "id": [1, None, 3, 4]}, {"id": [1.5, 2.0, None, -3.0]}):

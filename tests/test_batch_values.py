@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +18,8 @@ from engine.compiler import compile_rules
 from engine.errors import DataError, EvalError
 from engine.evaluator import evaluate
 from engine.per_record import load_grouped
-from engine.table_io import result_text
+from engine.table_cells import result_text
+from engine.table_io import run_rows, run_to_table
 from engine.values import Missing
 from tests.applicant_strategies import applicants
 
@@ -47,8 +49,8 @@ def test_generated_applicants_batch_equals_scalar(population):
     _assert_batch_equals_scalar(population)
 
 
-def test_grouped_vehicle_records_batch_equals_scalar(tmp_path):
-    """Two enterprises' vehicles, one row each, grouped into models as `--records` does."""
+def _vehicles(path):
+    """Two enterprises' vehicles, one row each."""
     rows = {"enterprise": ["E1", "E1", "E1", "E2", "E2"], "year": [2024] * 5,
             "enterprise_kind": ["domestic"] * 5, "small_independent": [False] * 5,
             "model": ["A", "A", "B", "C", "D"], "fuel_type": ["bev", "bev", "gasoline", "phev", "bev"],
@@ -56,7 +58,23 @@ def test_grouped_vehicle_records_batch_equals_scalar(tmp_path):
             "fuel_consumption": [None, None, 5.5, 1.2, None], "range_km": [410.0, 410.0, None, 105.0, 200.0],
             "energy_density_wh_per_kg": [160.0, 160.0, None, None, 125.0],
             "electricity_consumption": [12.35, 12.35, None, 14.0, 13.1], "max_speed_30min": [120] * 5}
-    pq.write_table(pa.table(rows), tmp_path / "vehicles.parquet")
-    grouped = load_grouped(tmp_path / "vehicles.parquet", PLAN.symbols.inputs, [], "models", "volume", "enterprise")
+    pq.write_table(pa.table(rows), path)
+    return path
+
+
+def test_grouped_vehicle_records_batch_equals_scalar(tmp_path):
+    """The vehicles grouped into models as `--records` does."""
+    data = _vehicles(tmp_path / "vehicles.parquet")
+    grouped = load_grouped(data, PLAN.symbols.inputs, [], "models", "volume", "enterprise")
     assert [a.key for a in grouped] == ["E1", "E2"]
     _assert_batch_equals_scalar([a.values for a in grouped])
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_run_with_records_writes_what_row_by_row_writes(tmp_path, suffix):
+    data = _vehicles(tmp_path / "vehicles.parquet")
+    records = ("models", "volume", "enterprise")
+    batch = run_to_table(PLAN, data, tmp_path / f"batch{suffix}", records=records)
+    one_by_one = run_rows(PLAN, data, tmp_path / f"rows{suffix}", records=records)
+    assert (batch.total, batch.written, batch.bad_rows) == (one_by_one.total, one_by_one.written, ()) == (2, 2, ())
+    assert (tmp_path / f"batch{suffix}").read_bytes() == (tmp_path / f"rows{suffix}").read_bytes()

@@ -208,8 +208,8 @@ def test_explain_reports_a_bad_row_or_a_row_that_is_not_there(capsys, tmp_path):
 
 def test_twenty_thousand_parquet_applicants_stream_through(capsys, tmp_path, monkeypatch):
     import engine.data_formats as data_formats
-    import engine.table_io as table_io
-    monkeypatch.setattr(table_io, "PARQUET_GROUP_ROWS", 3000)  # several row groups out, several batches in
+    import engine.table_cells as table_cells
+    monkeypatch.setattr(table_cells, "PARQUET_GROUP_ROWS", 3000)  # several row groups out, several batches in
     monkeypatch.setattr(data_formats, "PARQUET_BATCH_ROWS", 4096)
     source = tmp_path / "enterprises.parquet"
     population_as_parquet(source)

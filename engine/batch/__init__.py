@@ -87,11 +87,23 @@ def _dense(mask, n: int):
 def run_batch(batch_plan: BatchPlan, table, first_row: int = 2, source: str = "<data>") -> BatchResult:
     """Evaluate every row of `table` (rows numbered from `first_row`, as data problems name them)."""
     from engine.batch.table import assemble
-    n = table.num_rows
+    cells, unsure = _or_all_unsure(batch_plan, table.num_rows, lambda: evaluate_columns(batch_plan, table, source))
+    return assemble(batch_plan, table, cells, unsure, first_row, source)
+
+
+def run_values(batch_plan: BatchPlan, rows: list, source: str = "<data>") -> BatchResult:
+    """`run_batch` for applicants already validated: engine/table_io.py `Row`s with their values."""
+    from engine.batch.table import assemble_values
+    cells, unsure = _or_all_unsure(batch_plan, len(rows),
+                                   lambda: evaluate_values(batch_plan, [row.values for row in rows]))
+    return assemble_values(batch_plan, rows, cells, unsure, source)
+
+
+def _or_all_unsure(batch_plan: BatchPlan, n: int, evaluate):
+    """evaluate() → (cells, unsure); when the rules use something the batch does not do,
+    every row is left to the scalar evaluator."""
     try:
-        cells, unsure = evaluate_columns(batch_plan, table, source)
+        return evaluate()
     except NotVectorised:
         import pyarrow as pa
-        cells = {name: pa.nulls(n, pa.string()) for name in batch_plan.results}
-        unsure = np.ones(n, dtype=bool)
-    return assemble(batch_plan, table, cells, unsure, first_row, source)
+        return {name: pa.nulls(n, pa.string()) for name in batch_plan.results}, np.ones(n, dtype=bool)

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from engine.batch.columns import Bool, Num, Text, as_bool_array
 from engine.numbers import json_number
-from engine.table_io import NOT_EVALUATED_TEXT
+from engine.table_cells import NOT_EVALUATED_TEXT
 
 _INT64_MAX = 2 ** 63 - 1
 _POW10 = 10 ** np.arange(19, dtype=np.int64)  # 10^0 … 10^18
@@ -262,7 +262,7 @@ def number_texts(col: Num, n: int, wanted=None):
 def texts(col, n: int, as_json: bool = False):
     """The cells of a result column as a pyarrow string array: no conclusion → null,
     not applicable → `not_evaluated`. `as_json`: the JSON text of each value (as
-    `engine.table_io.compact_json` writes it; no conclusion → `null`)."""
+    `engine.table_cells.compact_json` writes it; no conclusion → `null`)."""
     known = np.asarray(as_bool_array(col.known, n, True), dtype=bool)
     ne = np.asarray(as_bool_array(getattr(col, "ne", None), n, False), dtype=bool)
     none, not_evaluated = ("null", json.dumps(NOT_EVALUATED_TEXT)) if as_json else (None, NOT_EVALUATED_TEXT)

@@ -10,7 +10,8 @@ import pyarrow.compute as pc
 
 from engine.data import applicant_key
 from engine.data_formats import RawApplicant, parquet_cell
-from engine.table_io import _table_row, evaluate_row, id_columns, id_text, result_text
+from engine.table_cells import id_text, result_text
+from engine.table_io import _table_row, evaluate_row, id_columns
 from engine.values import Missing
 
 
@@ -81,11 +82,7 @@ def assemble(batch_plan, table, cells, unsure, first_row: int, source: str):
         redone.append(i)
         for name in names:
             redone_texts[name].append(result_text(outcome.results.get(name, Missing())))
-    if redone:
-        mask = np.zeros(table.num_rows, dtype=bool)
-        mask[redone] = True
-        cells = {name: pc.replace_with_mask(cells[name], pa.array(mask), pa.array(redone_texts[name], pa.string()))
-                 for name in names}
+    cells = _patched(cells, redone, redone_texts, table.num_rows)
     arrays = {"row": np.arange(first_row, first_row + table.num_rows, dtype=np.int64),
               "key": _keys(table, inputs, ids)}
     for c in ids:
@@ -94,3 +91,41 @@ def assemble(batch_plan, table, cells, unsure, first_row: int, source: str):
     output = pa.table(arrays)
     return BatchResult(output if good.all() else output.filter(pa.array(good)), problems, tuple(bad_rows),
                        len(redo))
+
+
+def _patched(cells: dict, rows: list, texts: dict, n: int) -> dict:
+    """`cells` with `rows` replaced by the texts the scalar path wrote for them."""
+    if not rows:
+        return cells
+    mask = np.zeros(n, dtype=bool)
+    mask[rows] = True
+    return {name: pc.replace_with_mask(column, pa.array(mask), pa.array(texts[name], pa.string()))
+            for name, column in cells.items()}
+
+
+def assemble_values(batch_plan, rows: list, cells, unsure, source: str):
+    """The output table of applicants already validated (engine/table_io.py `Row`s, e.g.
+    grouped vehicle records): `row` and `key` as they are, then the results; rows the batch
+    is unsure of are evaluated by the scalar path, which says why a bad one fails."""
+    from engine.batch import BatchResult
+    names = list(cells)
+    good = np.ones(len(rows), dtype=bool)
+    problems, bad_rows = [], []
+    redone, redone_texts = [], {name: [] for name in names}
+    for i in np.flatnonzero(unsure):
+        row = rows[i]
+        outcome = evaluate_row(batch_plan.plan, row, source)
+        if outcome is None:
+            good[i] = False
+            bad_rows.append(row.row if row.row is not None else row.key)
+            problems.extend(row.problems)
+            continue
+        redone.append(i)
+        for name in names:
+            redone_texts[name].append(result_text(outcome.results.get(name, Missing())))
+    arrays = {"row": pa.array([row.row for row in rows], type=pa.int64()),
+              "key": pa.array([row.key for row in rows], type=pa.string()),
+              **_patched(cells, redone, redone_texts, len(rows))}
+    output = pa.table(arrays)
+    return BatchResult(output if good.all() else output.filter(pa.array(good)), problems, tuple(bad_rows),
+                       int(unsure.sum()))
