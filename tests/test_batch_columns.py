@@ -78,3 +78,11 @@ def test_remembered_bounds_still_widen_on_overflow(values, factor, repeat):
         x = C.i_add(x, x)
         expected = [2 * v for v in expected]
     assert [int(v) for v in x] == expected
+
+
+@given(st.lists(st.integers(-(2 ** 20), 2 ** 20), min_size=1, max_size=8), st.integers(2 ** 63, 2 ** 80))
+def test_a_constant_beyond_int64_widens_even_small_values(values, factor):
+    x = np.array(values, dtype=np.int64)
+    assert [int(v) for v in C.i_mul(x, factor)] == [v * factor for v in values]
+    assert [int(v) for v in C.i_add(x, factor)] == [v + factor for v in values]
+

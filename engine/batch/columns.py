@@ -125,7 +125,10 @@ def _max_abs(x) -> int:
 
 
 def _fits(combine, x, y) -> int | None:
-    """combine(bounds of x and y) when it stays within int64, measuring loose bounds if needed."""
+    """combine(bounds of x and y) when it stays within int64, measuring loose bounds if needed
+    (never for a constant NumPy cannot hold, whatever the values it meets)."""
+    if _is_wide(x) or _is_wide(y):
+        return None
     bound = combine(_bound(x), _bound(y))
     if bound > _LIMIT:
         bound = combine(_bound(x, measure=True), _bound(y, measure=True))

@@ -3,11 +3,14 @@
 Numbers stored natively (integers and floats) are converted column-wise: a
 float becomes the decimal its shortest repr shows, as `engine.values.exact`
 does for one value (0.1 is 1/10, not 3602879701896397/2⁵⁵), so the data means
-what the spreadsheet showed. Everything else (text, enums, lists, records)
+what the spreadsheet showed. Numbers written as plain decimal text (every CSV
+cell), alone or in a list cell such as `1; 2.5; 3`, are read column-wise too
+(engine/batch/text_numbers.py) into the column the scalar values would make.
+Everything else (other number spellings, text, enums, other lists, records)
 goes through the scalar validator (engine/data.py) once per *distinct* cell,
 so the messages and the accepted spellings are the scalar ones by
-construction. A row with any invalid cell is reported back as bad: the
-caller re-reads it with the scalar path, which says what is wrong.
+construction. A row with any invalid cell is reported back as bad: the caller
+re-reads it with the scalar path, which says what is wrong.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ import attrs
 import numpy as np
 
 from dsl import ast
-from engine.batch.columns import Bool, ListCol, Num, Record, Text, narrow
+from engine.batch.columns import Bool, ListCol, Num, Record, Text, compare, i_mul, narrow, same_kind
+from engine.batch.text_numbers import list_pieces, plain_decimals
 from engine.data import _ABSENT, _BAD, _bound_value, _Checker, _is_percent
 from engine.data_formats import parquet_cell
 from engine.evaluator import _literal
 
+_NARROW = 2 ** 62  # `narrow` makes int64 arrays of smaller values only
 _MAX_FLOAT_PLACES = 15
 _FLOAT_POWERS_OF_TEN = 10.0 ** np.arange(_MAX_FLOAT_PLACES + 1)  # exact: 10^p < 2^53 up to p = 22
 
@@ -98,12 +103,31 @@ def _convert(array, decl, checker):
     if isinstance(type_, ast.ListType) and pa.types.is_list(array.type) \
             and _native_element(type_.element, array.type.value_type):
         return _native_list(array, decl, checker, present)
+    if isinstance(type_, ast.NumberType) and _is_text(array.type):
+        return _text_number(array, decl, checker, present)
+    if isinstance(type_, ast.ListType) and isinstance(type_.element, ast.NumberType) and _is_text(array.type):
+        return _text_number_list(array, decl, checker, present)
     if isinstance(type_, (ast.EnumType, ast.TextType, ast.IndicatorType)) and pa.types.is_string(array.type):
         return _distinct_strings(array, decl, checker, present)
-    raw = array.to_pylist()
+    if _is_text(array.type):
+        distinct, codes, bad = _distinct_cells(array, decl, checker)
+        values, invalid = [distinct[c] for c in codes.tolist()], bad[codes]
+    else:
+        values, invalid = _each_cell(array, decl, checker)
+    present = np.array([v is not None for v in values], dtype=bool)
+    return _from_values(type_, _with_default(values, decl)), present, invalid
+
+
+def _is_text(arrow_type) -> bool:
+    import pyarrow as pa
+    return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+
+
+def _each_cell(array, decl, checker):
+    """(value or None per cell, invalid mask) of cells of any Arrow type, each distinct one validated once."""
     cache: dict = {}
-    values, invalid = [], np.zeros(n, dtype=bool)
-    for i, cell in enumerate(raw):
+    values, invalid = [], np.zeros(len(array), dtype=bool)
+    for i, cell in enumerate(array.to_pylist()):
         key = _freeze(cell)
         if key not in cache:
             cache[key] = _validated(checker, decl, cell)
@@ -112,8 +136,7 @@ def _convert(array, decl, checker):
             invalid[i] = True
             value = None
         values.append(value)
-    present = np.array([v is not None for v in values], dtype=bool)
-    return _from_values(type_, _with_default(values, decl)), present, invalid
+    return values, invalid
 
 
 def _native_element(type_, arrow_type) -> bool:
@@ -195,22 +218,26 @@ def _convert_part(array, part, checker):
     return col, present, invalid
 
 
-def _distinct_strings(array, decl, checker, present):
-    """Text cells validated once per distinct value, then gathered."""
+def _distinct_cells(array, decl, checker):
+    """(value or None of each distinct text cell, then None for a null cell; each cell's index
+    among them; their invalid mask): every distinct cell validated once."""
     import pyarrow.compute as pc
 
     encoded = pc.dictionary_encode(array).combine_chunks() if hasattr(array, "chunks") \
         else pc.dictionary_encode(array)
-    dictionary = encoded.dictionary.to_pylist()
-    indices = np.asarray(pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
-    values = [_validated(checker, decl, cell) for cell in dictionary]
-    invalid_value = np.array([v is _BAD for v in values] + [False], dtype=bool)
-    usable = [None if v is _BAD else v for v in values]
-    distinct = _from_values(decl.type, usable + [None])
-    codes = np.where(present, indices, len(usable)) if len(usable) else np.zeros(len(array), dtype=np.int64)
-    col = distinct.take(codes)
-    invalid = present & invalid_value[codes]
-    given = present & ~invalid & np.array([u is not None for u in usable] + [False], dtype=bool)[codes]
+    checked = [_validated(checker, decl, cell) for cell in encoded.dictionary.to_pylist()]
+    bad = np.array([v is _BAD for v in checked] + [False], dtype=bool)
+    distinct = [None if v is _BAD else v for v in checked] + [None]
+    codes = np.asarray(pc.fill_null(encoded.indices, len(checked)).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return distinct, codes, bad
+
+
+def _distinct_strings(array, decl, checker, present):
+    """Text cells validated once per distinct value, then gathered."""
+    distinct, codes, bad = _distinct_cells(array, decl, checker)
+    col = _from_values(decl.type, distinct).take(codes)
+    invalid = bad[codes]
+    given = np.array([v is not None for v in distinct], dtype=bool)[codes]
     col = attrs.evolve(col, known=None if given.all() else given)
     if decl.default is not None:
         col = _defaulted(col, decl, given)
@@ -254,7 +281,7 @@ def _defaulted(col, decl, present):
     return col
 
 
-# ---- numbers stored as numbers ----------------------------------------------------------
+# ---- numbers ------------------------------------------------------------------------------
 
 def _native_number(array, decl, present):
     import pyarrow as pa
@@ -270,19 +297,123 @@ def _native_number(array, decl, present):
         floats = np.asarray(pc.fill_null(array, 0.0).to_numpy(zero_copy_only=False), dtype=np.float64)
         num, den, unusable = shortest_decimals(floats)
         invalid |= present & unusable
+    invalid |= present & _refused(num, den, decl)
     if _is_percent(type_):
         den *= 100
-    if type_.integer:
-        whole = num % den == 0
-        invalid |= present & ~(whole & (num >= 0))
-    if decl.range is not None:
-        invalid |= present & ~_within(num, den, decl.range)
     col = Num(narrow(num), den, present if not present.all() else None)
     if decl.default is not None:
         col = _defaulted(Num(col.num, col.den), decl, present)
     elif not present.all():
         col = Num(col.num, col.den, present)
     return col, present, invalid
+
+
+def _text_number(array, decl, checker, present):
+    """Numbers held as text: plain decimals read column-wise, every other cell by the scalar
+    checker once per distinct value. The column is the one `_from_values` makes of the
+    checker's values (the least common denominator), so nothing downstream can tell."""
+    read = plain_decimals(array)
+    percent = _is_percent(decl.type)
+    plain = read.plain & (percent | ~read.percent_sign)  # `%` on a plain number: the checker says why not
+    refused = plain & _refused(read.num, read.den, decl)
+    given = plain & ~refused
+    num, den = np.where(given, read.num, 0), read.den * (100 if percent else 1)
+    rest = np.flatnonzero(present & ~plain)
+    invalid = refused
+    if len(rest):
+        distinct, codes, bad = _distinct_cells(array.take(rest), decl, checker)
+        invalid[rest] = bad[codes]
+        given[rest] = np.array([v is not None for v in distinct], dtype=bool)[codes]
+        rest_num, rest_den = _over_one_denominator(distinct)
+        num, rest_num, den = _common_denominator(num, den, rest_num[codes], rest_den)
+        num[rest] = rest_num
+    known = given
+    if decl.default is not None and not given.all():  # as `_with_default`: absent and refused cells
+        default = _literal(decl.default)
+        num, default_num, den = _common_denominator(num, den, default.numerator, default.denominator)
+        num, known = np.where(given, num, default_num), None
+    num, den = _lowest_common_denominator(num, den)
+    return Num(num, den, None if known is None or known.all() else known), given, invalid
+
+
+def _text_number_list(array, decl, checker, present):
+    """Lists of numbers held as text: cells such as `1; 2.5; 3` split column-wise and their
+    pieces read as number cells; JSON text (`[1, 2]`) by the scalar checker once per distinct
+    cell. As in `_from_values` of the checker's values, a refused row holds no elements."""
+    n = len(array)
+    cells = list_pieces(array)
+    rows, counts = np.flatnonzero(cells.split), cells.counts
+    item, item_given, _ = _convert(cells.pieces, _Part(decl.name, decl.type.element, decl.range), checker)
+    piece_row = np.repeat(np.arange(len(rows)), counts)
+    refused = np.bincount(piece_row[~item_given], minlength=len(rows)) > 0  # an empty piece too
+    if decl.length is not None:
+        low, high = decl.length
+        refused |= (counts < low) | ((counts > high) if high is not None else False)
+    invalid, given, lengths = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
+    invalid[rows], given[rows], lengths[rows] = refused, ~refused, np.where(refused, 0, counts)
+    num, den = item.num[np.repeat(~refused, counts)], item.den
+    others = np.flatnonzero(present & ~cells.split & ~cells.blank)
+    if len(others):
+        distinct, codes, bad = _distinct_cells(array.take(others), decl, checker)
+        sizes = np.array([0 if v is None else len(v) for v in distinct], dtype=np.int64)
+        invalid[others], lengths[others] = bad[codes], sizes[codes]
+        given[others] = np.array([v is not None for v in distinct], dtype=bool)[codes]
+        elements, elements_den = _over_one_denominator([x for v in distinct if v is not None for x in v])
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+        num, other_num, den = _common_denominator(num, den, elements[_segments(starts[codes], sizes[codes])],
+                                                  elements_den)
+        owner = np.concatenate((np.repeat(rows, lengths[rows]), np.repeat(others, lengths[others])))
+        num = np.concatenate((num, other_num))[np.argsort(owner, kind="stable")]  # row after row
+    num, den = _lowest_common_denominator(num, den)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64) if n else lengths
+    known = None if decl.default is not None or given.all() else given  # the default is the empty list
+    return ListCol(starts, lengths, Num(num, den), known), given, invalid
+
+
+def _segments(starts, lengths):
+    """Indices of the elements `starts[i] : starts[i] + lengths[i]`, segment after segment."""
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    return np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+
+
+def _refused(num, den, decl):
+    """Rows whose number (num / den as written: a percentage not yet divided by 100) the scalar
+    checker refuses: a count that is not a whole number ≥ 0, a value outside the range."""
+    refused = np.zeros(len(num), dtype=bool)
+    if decl.type.integer:
+        refused |= np.asarray((num % den != 0) | (num < 0), dtype=bool)
+    if decl.range is not None:
+        refused |= ~_within(num, den * 100 if _is_percent(decl.type) else den, decl.range)
+    return refused
+
+
+def _over_one_denominator(values):
+    """(numerators, their least common denominator) of Fractions, None read as 0."""
+    present = [v for v in values if v is not None]
+    den = math.lcm(*{v.denominator for v in present}) if present else 1
+    # one division per distinct denominator, none per value: no Fraction arithmetic
+    scale = {d: den // d for d in {v.denominator for v in present}}
+    nums = np.array([0 if v is None else v.numerator * scale[v.denominator] for v in values], dtype=object)
+    return (narrow(nums) if len(nums) else np.zeros(0, dtype=np.int64)), den
+
+
+def _common_denominator(num_a, den_a, num_b, den_b):
+    """(a's numerators, b's, denominator) over the least common multiple of the two, in int64
+    while they fit and as a copy that may be written to."""
+    den = math.lcm(den_a, den_b)
+    a, b = same_kind(i_mul(num_a, den // den_a), i_mul(num_b, den // den_b))
+    return np.array(a), b, den
+
+
+def _lowest_common_denominator(num, den):
+    """The same values over the least denominator they share, as `_over_one_denominator`
+    gives them (the columns are then identical, whichever way the values came)."""
+    g = math.gcd(den, int(np.gcd.reduce(num))) if len(num) else den
+    if g > 1:
+        num, den = num // g, den // g
+    if num.dtype != object and len(num) and max(int(num.max()), -int(num.min())) >= _NARROW:
+        return num.astype(object), den  # as `narrow` leaves them
+    return narrow(num), den
 
 
 def shortest_decimals(x):
@@ -326,17 +457,11 @@ def _places(value: Fraction) -> int:
 
 def _within(num, den, interval: ast.Interval):
     ok = np.ones(len(num), dtype=bool)
-    for bound, closed, lower in ((interval.lower, interval.lower_closed, True),
-                                 (interval.upper, interval.upper_closed, False)):
-        if bound is None:
-            continue
-        value = _bound_value(bound)
-        left = num * value.denominator
-        right = value.numerator * den
-        if lower:
-            ok &= (left >= right) if closed else (left > right)
-        else:
-            ok &= (left <= right) if closed else (left < right)
+    value = Num(num, den)
+    for bound, op in ((interval.lower, ">=" if interval.lower_closed else ">"),
+                      (interval.upper, "<=" if interval.upper_closed else "<")):
+        if bound is not None:  # compared exactly, widening where int64 would overflow
+            ok &= compare(value, Num.const(_bound_value(bound)), op).value
     return ok
 
 
@@ -348,11 +473,8 @@ def _from_values(type_, values: list):
     known = np.array([v is not None for v in values], dtype=bool)
     mask = None if known.all() else known
     if isinstance(type_, ast.NumberType):
-        den = 1
-        for v in {v.denominator for v in values if v is not None}:
-            den = math.lcm(den, v)
-        nums = np.array([0 if v is None else int(v * den) for v in values], dtype=object)
-        return Num(narrow(nums) if n else np.zeros(0, dtype=np.int64), den, mask)
+        nums, den = _over_one_denominator(values)
+        return Num(nums, den, mask)
     if isinstance(type_, ast.BoolType):
         return Bool(np.array([bool(v) for v in values], dtype=bool), mask)
     if isinstance(type_, (ast.EnumType, ast.TextType, ast.IndicatorType)):
