@@ -201,7 +201,7 @@ def _run_to_table(plan, args) -> int:
             task = progress.add_task("evaluating", total=None)
             run = run_to_table(plan, args.data, args.output, strict=args.strict, records=records,
                                advance=lambda rows: progress.advance(task, rows),
-                               on_total=lambda total: progress.update(task, total=total))
+                               on_total=lambda total: progress.update(task, total=total), jobs=args.jobs)
     except (OSError, OutputError) as exc:
         raise UsageError(f"cannot write {args.output}: {getattr(exc, 'strerror', None) or exc}") from None
     _print_data_problems(list(run.problems))
@@ -475,6 +475,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "one row of results per applicant (rows with invalid data are reported and skipped)")
     run.add_argument("--strict", action="store_true", help="with a table --output: any row with invalid data "
                      "fails the run (exit 4) and nothing is written")
+    run.add_argument("--jobs", type=int, metavar="N", help="with a table --output from a Parquet or CSV table: "
+                     "processes evaluating record batches at once (default: every core for more than two "
+                     "batches of 65 536 rows; 1 = this process only)")
     run.add_argument("--dask", metavar="SCHEDULER", help="evaluate Parquet DATA (a file, folder, glob or URL) on a "
                      "Dask cluster: its scheduler address (tcp://host:8786), or 'local' for one on this machine; "
                      "-o names a folder that receives one Parquet file per partition (needs rulecheck[dask])")

@@ -30,7 +30,8 @@ is the exact value), else the decimal text; true/false are boolean cells.
 Streaming: a Parquet table of applicants is read in record batches, and so is
 a CSV table written to Parquet or CSV; the output is written as it goes
 (Parquet in row groups, CSV and XLSX row by row), so memory stays bounded by a
-batch, whatever the number of rows. (XLSX, JSON and YAML inputs, a CSV written
+batch (a few per worker process when the batches are evaluated on several
+cores, engine/parallel.py), whatever the number of rows. (XLSX, JSON and YAML inputs, a CSV written
 to XLSX and a CSV the batch reader leaves to the row-by-row path are read
 whole, then streamed out.) The output is written to a temporary file beside
 FILE and renamed at the end: FILE is never half written.
@@ -75,6 +76,7 @@ TABLE_SUFFIXES = (".parquet", ".csv", ".xlsx")
 FIXED_COLUMNS = ("row", "key")
 MEMO_SIZE = 4096
 BATCH_ROWS = 65536  # rows per record batch on the column-wise path
+CSV_BYTES_FOR_JOBS = 64 << 20  # a CSV larger than this is evaluated on every core when no `jobs` is given
 BATCH_OUTPUTS = (".parquet", ".csv")  # XLSX cells are typed per value: written row by row
 
 
@@ -250,21 +252,24 @@ class TableRun:
 
 
 def run_to_table(plan, data: str | Path, output: str | Path, *, strict: bool = False, records: tuple | None = None,
-                 advance: Callable[[], None] | None = None, on_total: Callable[[int | None], None] | None = None
-                 ) -> TableRun:
-    """Evaluate every applicant of `data` and write one row each to `output` (see the module docstring)."""
+                 advance: Callable[[], None] | None = None, on_total: Callable[[int | None], None] | None = None,
+                 jobs: int | None = None) -> TableRun:
+    """Evaluate every applicant of `data` and write one row each to `output` (see the module docstring).
+    `jobs`: processes evaluating record batches at once (None: every core for a table of more than
+    two batches, engine/parallel.py)."""
     output, kind, source = Path(output), FORMATS.get(Path(data).suffix.lower()), str(data)
     batched = output.suffix.lower() in BATCH_OUTPUTS
     if batched and records is not None:
         return _run_grouped(plan, data, source, output, strict, records, advance, on_total)
     if batched and kind == "Parquet":
-        return _run_parquet(plan, Path(data), source, output, strict, advance, on_total)
+        return _run_parquet(plan, Path(data), source, output, strict, advance, on_total, jobs)
     if batched and kind == "CSV":
         from engine.csv_batches import RowByRow, open_csv_table
         try:
             table = open_csv_table(plan, Path(data), source, BATCH_ROWS)
-            return _run_batches(plan, source, output, table.columns, _table_runs(table.batches, source), strict,
-                                advance)
+            large = Path(data).stat().st_size > CSV_BYTES_FOR_JOBS
+            runs = _table_runs(plan, table.batches, source, _jobs(jobs, large))
+            return _run_batches(plan, source, output, table.columns, runs, strict, advance)
         except RowByRow:
             pass  # a file the batch reader cannot vouch for reading as the row-by-row reader does
     return run_rows(plan, data, output, strict=strict, records=records, advance=advance, on_total=on_total)
@@ -315,7 +320,7 @@ def _output_columns(ids: list, names: list) -> list[str]:
     return columns
 
 
-def _run_parquet(plan, data: Path, source: str, output: Path, strict: bool, advance, on_total) -> TableRun:
+def _run_parquet(plan, data: Path, source: str, output: Path, strict: bool, advance, on_total, jobs) -> TableRun:
     """`run_to_table` for a Parquet table, record batch by record batch."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -336,7 +341,8 @@ def _run_parquet(plan, data: Path, source: str, output: Path, strict: bool, adva
             yield first_row, table.rename_columns([c.strip() for c in table.column_names]), ()
             first_row += table.num_rows
 
-    return _run_batches(plan, source, output, columns, _table_runs(batches(), source), strict, advance)
+    runs = _table_runs(plan, batches(), source, _jobs(jobs, total > 2 * BATCH_ROWS))
+    return _run_batches(plan, source, output, columns, runs, strict, advance)
 
 
 def _run_grouped(plan, data, source: str, output: Path, strict: bool, records: tuple, advance, on_total) -> TableRun:
@@ -353,13 +359,17 @@ def _run_grouped(plan, data, source: str, output: Path, strict: bool, records: t
                                                     len(rows))], strict, advance)
 
 
-def _table_runs(batches, source: str):
-    """(run, rows found bad in reading, size) of each (first row number, Arrow table, found bad)."""
-    from engine.batch import run_batch
+def _jobs(jobs: int | None, large: bool) -> int:
+    if jobs is not None:
+        return max(1, jobs)
+    from engine.parallel import default_workers
+    return default_workers() if large else 1
 
-    for first_row, table, found_bad in batches:
-        yield (lambda batch_plan, table=table, first_row=first_row: run_batch(batch_plan, table, first_row, source),
-               found_bad, table.num_rows)
+
+def _table_runs(plan, batches, source: str, jobs: int):
+    """Each batch's (run, rows found bad in reading, size), on `jobs` processes (engine/parallel.py)."""
+    from engine.parallel import serial_runs, table_runs
+    return table_runs(plan.ruleset, batches, source, jobs) if jobs > 1 else serial_runs(batches, source)
 
 
 def _run_batches(plan, source: str, output: Path, columns: tuple, runs, strict: bool, advance) -> TableRun:
