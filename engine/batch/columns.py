@@ -431,12 +431,16 @@ def round_half_up(a: Num, places: int) -> Num:
 
 def floor(a: Num) -> Num:
     known, err = flags(a)
-    return Num(a.num // a.den, 1, known, err)
+    return Num(a.num if _is_one(a.den) else a.num // a.den, 1, known, err)
 
 
 def ceil(a: Num) -> Num:
     known, err = flags(a)
-    return Num(i_neg(i_neg(a.num) // a.den), 1, known, err)
+    return Num(a.num if _is_one(a.den) else i_neg(i_neg(a.num) // a.den), 1, known, err)
+
+
+def _is_one(den) -> bool:
+    return isinstance(den, int) and den == 1
 
 
 COMPARISONS = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less,

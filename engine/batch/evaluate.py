@@ -186,9 +186,10 @@ class BatchEvaluation:
         known_k, err_k = flags(key)
         known = m_and(known_l, known_k)
         num = C.broadcast(key.num, frame.n)
-        den = key.den
-        whole = (num % den == 0) if not isinstance(den, np.ndarray) else (num % den == 0)
-        index = np.where(whole, num // den, -1).astype(np.int64)
+        if isinstance(key.den, int) and key.den == 1 and num.dtype == np.int64:  # a whole number already
+            index = num
+        else:
+            index = np.where(num % key.den == 0, num // key.den, -1).astype(np.int64)
         lengths = C.broadcast(listed.lengths, frame.n)
         inside = (index >= 0) & (index < lengths)
         bad = m_and(known, ~inside)

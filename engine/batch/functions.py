@@ -83,8 +83,9 @@ def _common_den(num: Num):
     """(integer numerators, one denominator) of a number column."""
     if not isinstance(num.den, np.ndarray):
         return num.num, num.den
-    common = math.lcm(*(int(d) for d in np.unique(num.den))) if len(num.den) else 1
-    factors = np.array([common // int(d) for d in num.den], dtype=object)
+    distinct, position = np.unique(num.den, return_inverse=True)
+    common = math.lcm(*(int(d) for d in distinct)) if len(distinct) else 1
+    factors = np.array([common // int(d) for d in distinct], dtype=object)[position]
     return C.narrow(C.i_mul(C.narrow(factors), num.num)), common
 
 
