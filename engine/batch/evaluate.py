@@ -384,9 +384,15 @@ def compare(a, b, op: str) -> Bool:
 def select(conditions, choices, otherwise, known, err, n: int):
     """Row-wise: the first choice whose condition holds, else `otherwise`; `known`/`err`
     are those of the decision itself (a row whose decision has no conclusion has none)."""
-    cols = [*choices, otherwise]
     picked_index = np.select(conditions, list(range(len(choices))), len(choices)) if conditions else \
         np.zeros(n, dtype=np.int64)
+    return select_by_index(picked_index, choices, otherwise, known, err, n)
+
+
+def select_by_index(picked_index, choices, otherwise, known, err, n: int):
+    """`select` with the choice made: row i takes choices[picked_index[i]], or `otherwise`
+    where the index is len(choices)."""
+    cols = [*choices, otherwise]
     result = _pick(cols, picked_index, n)
     known_v = _gather_mask([flags(c)[0] for c in cols], picked_index, True, n)
     err_v = _gather_mask([flags(c)[1] for c in cols], picked_index, False, n)

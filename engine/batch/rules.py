@@ -13,7 +13,7 @@ import numpy as np
 from dsl import ast
 from engine.batch import columns as C
 from engine.batch.columns import gate, Bool, ListCol, Num, TableHit, Text, flags, m_and, m_or
-from engine.batch.evaluate import NotVectorised, compare, select
+from engine.batch.evaluate import NotVectorised, choose_rows, compare, select, select_by_index
 
 
 def _full(mask, n: int, default: bool):
@@ -64,14 +64,18 @@ def table_hit(ev, table) -> TableHit:
         err = m_or(err, e)
     all_absent = np.logical_and.reduce([~k for k in known_cols]) if known_cols else np.zeros(n, dtype=bool)
     verdict_true, verdict_none = [], []
+    passes = {}  # (column, cell text) → pass mask: rows of a band table repeat their cells
     for row in table.rows:
         fails = np.zeros(n, dtype=bool)
         undecided = np.zeros(n, dtype=bool)
         for i, cell in enumerate(row.row.cells[:len(table.columns)]):
-            test = _cell_test(ev, cell, values[i])
-            if test is None:
+            key = (i, row.cell_texts[i])
+            if key not in passes:
+                test = _cell_test(ev, cell, values[i])
+                passes[key] = None if test is None else _full(test.value, n, False)
+            if passes[key] is None:
                 continue
-            fails |= known_cols[i] & ~_full(test.value, n, False)
+            fails |= known_cols[i] & ~passes[key]
             undecided |= ~known_cols[i]
         verdict_true.append(~fails & ~undecided)
         verdict_none.append(~fails & undecided)
@@ -79,9 +83,7 @@ def table_hit(ev, table) -> TableHit:
     if table.policy == "first":
         chosen = np.select([t | u for t, u in zip(verdict_true, verdict_none)], list(range(rows)), rows)
         found = chosen < rows
-        decided = np.zeros(n, dtype=bool)
-        for i, t in enumerate(verdict_true):
-            decided |= (chosen == i) & t
+        decided = choose_rows(chosen, [*verdict_true, False])
         known = ~all_absent & decided
         err = m_or(err, ~all_absent & ~found)
     else:
@@ -94,11 +96,10 @@ def table_hit(ev, table) -> TableHit:
         err = m_or(err, known & (count != 1))
         chosen = np.argmax(np.stack(verdict_true), axis=0) if rows else np.zeros(n, dtype=np.int64)
         known = known & (count == 1)
-    conditions = [chosen == i for i in range(rows)]
     outputs = {}
     for j, name in enumerate(table.outputs):
         cells = [ev.expr(row.row.cells[len(table.columns) + j].expr, ev.top) for row in table.rows]
-        outputs[name] = select(conditions, cells, cells[-1] if cells else Num(0), known, err, n)
+        outputs[name] = select_by_index(chosen, cells, cells[-1] if cells else Num(0), known, err, n)
     return TableHit(outputs)
 
 
