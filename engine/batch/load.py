@@ -428,10 +428,12 @@ def shortest_decimals(x):
     one by one through repr."""
     finite = np.isfinite(x)
     safe = np.where(finite, x, 0.0)
+    # the same three buffers for every trial: fresh arrays per pass would cost page faults
+    candidate, back, round_trips = np.empty_like(safe), np.empty_like(safe), np.empty(len(safe), dtype=bool)
     for places in range(_MAX_FLOAT_PLACES + 1):
         scale = _FLOAT_POWERS_OF_TEN[places]
-        candidate = np.round(safe * scale)
-        round_trips = candidate / scale == safe
+        np.rint(np.multiply(safe, scale, out=candidate), out=candidate)
+        np.equal(np.divide(candidate, scale, out=back), safe, out=round_trips)
         if round_trips.all():
             break
     placed = round_trips & (np.abs(candidate) < 2.0 ** 50)
