@@ -186,6 +186,7 @@ def cmd_run(args) -> int:
 def _run_to_table(plan, args) -> int:
     """`run … --output FILE.parquet|.csv|.xlsx`: one row per applicant (engine/table_io.py)."""
     from rich.progress import Progress
+    from engine.parallel import WorkerStopped
     from engine.table_io import OutputError, run_to_table
     if not Path(args.data).is_file():
         raise UsageError(f"no such data file: {args.data}")
@@ -204,6 +205,9 @@ def _run_to_table(plan, args) -> int:
                                on_total=lambda total: progress.update(task, total=total), jobs=args.jobs)
     except (OSError, OutputError) as exc:
         raise UsageError(f"cannot write {args.output}: {getattr(exc, 'strerror', None) or exc}") from None
+    except WorkerStopped as exc:
+        print(f"rulecheck: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
     _print_data_problems(list(run.problems))
     if not run.written_file:
         if run.bad_rows:

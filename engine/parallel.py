@@ -17,8 +17,13 @@ import os
 import pickle
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 _IN_FLIGHT_PER_WORKER = 2
+
+
+class WorkerStopped(RuntimeError):
+    """A worker process ended without a result (killed, e.g. by the system when memory ran out)."""
 _batch_plan = None  # in a worker: the plan every batch is evaluated with
 
 
@@ -65,7 +70,7 @@ def table_runs(ruleset, batches, source: str, workers: int):
 
     def taken():
         future, found_bad, size = pending.popleft()
-        return (lambda _batch_plan, future=future: future.result()), found_bad, size
+        return (lambda _batch_plan, future=future: _result(future)), found_bad, size
 
     try:
         for first_row, table, found_bad in batches:
@@ -76,3 +81,11 @@ def table_runs(ruleset, batches, source: str, workers: int):
             yield taken()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _result(future):
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise WorkerStopped(f"a worker process stopped before it had evaluated its rows (out of memory?); "
+                            f"rerun with --jobs 1, or fewer jobs") from None

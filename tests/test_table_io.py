@@ -272,3 +272,20 @@ def test_batches_on_two_processes_write_what_one_process_writes(capsys, tmp_path
     code, out, err = runs[1]
     assert (code, out, err.replace("out-1", "out-2")) == runs[2] and code == 4 and "row 3" in err and "row 5" in err
     assert (tmp_path / "out-1.parquet").read_bytes() == (tmp_path / "out-2.parquet").read_bytes()
+
+
+class _EndsTheWorker:
+    """A batch whose unpickling ends the worker process, as the system killing it would."""
+    num_rows = 1
+
+    def __reduce__(self):
+        import os
+        return os._exit, (1,)
+
+
+def test_a_worker_process_that_dies_is_reported_not_a_traceback():
+    from engine.parallel import WorkerStopped, table_runs
+    from dsl.loader import load_ruleset
+    run, _, _ = next(table_runs(load_ruleset(ENTERPRISE), [(2, _EndsTheWorker(), ())], "<data>", 2))
+    with pytest.raises(WorkerStopped, match="--jobs 1"):
+        run(None)
