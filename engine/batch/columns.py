@@ -485,11 +485,23 @@ def _filtered_compare(a: Num, b: Num, op: str):
     return value if np.ndim(decided) else bool(value[0])
 
 
+_APPROXIMATIONS: dict = {}  # id(num array) → (weak reference, den, its approximation): a value compared
+# with every band edge of a table is converted once
+
+
 def _approximation(a: Num):
     """num / den in float64 (each part correctly rounded, then one division)."""
     def as_float(part):
         return part.astype(np.float64) if isinstance(part, np.ndarray) else float(int(part))
-    return as_float(a.num) / as_float(a.den)
+    if not isinstance(a.num, np.ndarray):
+        return as_float(a.num) / as_float(a.den)
+    key = id(a.num)
+    entry = _APPROXIMATIONS.get(key)
+    if entry is not None and entry[0]() is a.num and entry[1] is a.den:
+        return entry[2]
+    value = as_float(a.num) / as_float(a.den)
+    _APPROXIMATIONS[key] = (weakref.ref(a.num, lambda _, key=key: _APPROXIMATIONS.pop(key, None)), a.den, value)
+    return value
 
 
 def choose(cond, a: Num, b: Num) -> Num:
