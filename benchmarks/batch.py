@@ -212,7 +212,7 @@ def _this(*args) -> list:
 def _population(size: int) -> Path:
     """The cached population file of `size` applicants; its name changes with the generator's code."""
     import hashlib
-    sources = [BENCHMARKS / "population.py", BENCHMARKS / "baselines" / "with_numpy.py"]
+    sources = [BENCHMARKS / "population.py", *(BENCHMARKS / "baselines" / f for f in ("with_numpy.py", "table_c4.py"))]
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:8]
     path = RESULTS / f"enterprises-{size}-seed{SEED}-{digest}.parquet"
     if not path.exists():

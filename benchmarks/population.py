@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from baselines import with_numpy
+from baselines import table_c4, with_numpy
 
 INDICATORS_OFTEN_NOT_APPLICABLE = ("key_tech_score", "influence_score", "standards_score", "ghg_score",
                                    "pollutant_score", "honors_score")
@@ -239,9 +239,9 @@ def _aim_totals_at_grade_edges(table: pa.Table, d: _Draw) -> pa.Table:
     R is summed in float64, but every score is a multiple of 10⁻⁵ and the target
     e = edge · E / 100 − R a multiple of 10⁻⁷, so rounding to 7 decimals gives the exact e."""
     scores = _scores_with_exact_edges(table)
-    points = np.array(list(with_numpy.POINTS.values()), float)
-    others = np.column_stack([scores[name] for name in with_numpy.POINTS])
-    others[:, list(with_numpy.POINTS).index("env_benefit_score")] = 0
+    points = np.array(list(table_c4.POINTS.values()), float)
+    others = np.column_stack([scores[name] for name in table_c4.POINTS])
+    others[:, list(table_c4.POINTS).index("env_benefit_score")] = 0
     rest = np.nansum(others, axis=1)
     evaluated = np.where(np.isnan(others), 0, points).sum(axis=1)
     current = (rest + scores["env_benefit_score"]) / evaluated * 100

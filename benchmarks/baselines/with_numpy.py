@@ -14,16 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-POINTS = {"ip_score": 6, "standards_score": 4, "key_tech_score": 10, "env_benefit_score": 20, "team_score": 8,
-          "rd_score": 8, "growth_score": 4, "market_score": 8, "influence_score": 5, "honors_score": 5,
-          "ghg_score": 4, "process_score": 3, "energy_score": 4, "pollutant_score": 3,
-          "internal_action_score": 6, "social_score": 2}
-ENVIRONMENTAL = ("ghg_score", "process_score", "energy_score", "pollutant_score")
-SME_BONUS = ("ip_score", "standards_score", "team_score", "market_score", "influence_score", "honors_score")
-
-LEVEL_WEIGHT = {"international": 1.2, "national": 1.0, "industry": 1.0, "local": 0.5, "group": 0.2}
-KIND_WEIGHT = {"new": 1.0, "revision": 0.8}
-ROLE_WEIGHT = {"lead": 1.0, "participant": 0.5}
+from .table_c4 import ENVIRONMENTAL, KIND_WEIGHT, LEVEL_WEIGHT, POINTS, ROLE_WEIGHT, SME_BONUS
 
 
 def _lookup(strings, weights: dict) -> np.ndarray:

@@ -30,16 +30,11 @@ from openfisca_core.simulations import SimulationBuilder
 from openfisca_core.taxbenefitsystems import TaxBenefitSystem
 from openfisca_core.variables import Variable
 
+from .table_c4 import ENVIRONMENTAL, POINTS, SME_BONUS
+from .table_c4 import KIND_WEIGHT as KINDS, LEVEL_WEIGHT as LEVELS, ROLE_WEIGHT as ROLES
+
 PERIOD = "2025"
-POINTS = {"ip_score": 6, "standards_score": 4, "key_tech_score": 10, "env_benefit_score": 20, "team_score": 8,
-          "rd_score": 8, "growth_score": 4, "market_score": 8, "influence_score": 5, "honors_score": 5,
-          "ghg_score": 4, "process_score": 3, "energy_score": 4, "pollutant_score": 3,
-          "internal_action_score": 6, "social_score": 2}
-ENVIRONMENTAL = ("ghg_score", "process_score", "energy_score", "pollutant_score")
-SME_BONUS = ("ip_score", "standards_score", "team_score", "market_score", "influence_score", "honors_score")
-LEVELS = {"international": 1.2, "national": 1.0, "industry": 1.0, "local": 0.5, "group": 0.2}
-KINDS = {"new": 1.0, "revision": 0.8}
-ROLES = {"lead": 1.0, "participant": 0.5}
+
 STANDARD_COUNTS = [f"standards_{level}_{kind}_{role}" for level, kind, role in product(LEVELS, KINDS, ROLES)]
 
 Enterprise = build_entity(key="enterprise", plural="enterprises", label="申报企业", is_person=True)

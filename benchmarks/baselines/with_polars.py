@@ -13,12 +13,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-POINTS = {"ip_score": 6, "standards_score": 4, "key_tech_score": 10, "env_benefit_score": 20, "team_score": 8,
-          "rd_score": 8, "growth_score": 4, "market_score": 8, "influence_score": 5, "honors_score": 5,
-          "ghg_score": 4, "process_score": 3, "energy_score": 4, "pollutant_score": 3,
-          "internal_action_score": 6, "social_score": 2}
-ENVIRONMENTAL = {"ghg_score", "process_score", "energy_score", "pollutant_score"}
-SME_BONUS = {"ip_score", "standards_score", "team_score", "market_score", "influence_score", "honors_score"}
+from .table_c4 import ENVIRONMENTAL, KIND_WEIGHT, LEVEL_WEIGHT, POINTS, ROLE_WEIGHT, SME_BONUS
 
 c = pl.col
 
@@ -26,11 +21,10 @@ c = pl.col
 def _standard_weight() -> pl.Expr:
     """Tᵢ · Fᵢ · Dᵢ of one standard (an element of the `standards` list); 注4: levels above local all lead."""
     level, kind, role = (pl.element().struct.field(f) for f in ("level", "kind", "role"))
-    level_weight = level.replace_strict({"international": 1.2, "national": 1.0, "industry": 1.0, "local": 0.5,
-                                         "group": 0.2}, return_dtype=pl.Float64)
-    kind_weight = kind.replace_strict({"new": 1.0, "revision": 0.8}, return_dtype=pl.Float64)
+    level_weight = level.replace_strict(LEVEL_WEIGHT, return_dtype=pl.Float64)
+    kind_weight = kind.replace_strict(KIND_WEIGHT, return_dtype=pl.Float64)
     role_weight = (pl.when(level.is_in(["international", "national", "industry"])).then(1.0)
-                   .otherwise(role.replace_strict({"lead": 1.0, "participant": 0.5}, return_dtype=pl.Float64)))
+                   .otherwise(role.replace_strict(ROLE_WEIGHT, return_dtype=pl.Float64)))
     return level_weight * kind_weight * role_weight
 
 

@@ -23,12 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import zen
 
-POINTS = {"ip_score": 6, "standards_score": 4, "key_tech_score": 10, "env_benefit_score": 20, "team_score": 8,
-          "rd_score": 8, "growth_score": 4, "market_score": 8, "influence_score": 5, "honors_score": 5,
-          "ghg_score": 4, "process_score": 3, "energy_score": 4, "pollutant_score": 3,
-          "internal_action_score": 6, "social_score": 2}
-ENVIRONMENTAL = ("ghg_score", "process_score", "energy_score", "pollutant_score")
-SME_BONUS = ("ip_score", "standards_score", "team_score", "market_score", "influence_score", "honors_score")
+from .table_c4 import ENVIRONMENTAL, POINTS, SME_BONUS
 
 DERIVED = {
     "ip_count": "invention_patents + 0.2 * utility_models + 0.2 * ic_layout_designs + 0.1 * software_copyrights"

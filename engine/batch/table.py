@@ -62,27 +62,18 @@ def assemble(batch_plan, table, cells, unsure, first_row: int, source: str):
     blank = _blank_rows(table)
     names = list(batch_plan.results)
     good = ~blank
-    problems, bad_rows = [], []
     redo = np.flatnonzero(unsure & ~blank)
-    redone, redone_texts = [], {name: [] for name in names}
     columns = tuple(c.strip() for c in table.column_names)
     indicator_names = [d.name for d in plan.symbols.indicators]
-    for i in redo:
+
+    def row_at(i):
         raw = table.slice(int(i), 1).to_pylist()[0]
         fields = {c.strip(): parquet_cell(v) for c, v in raw.items()}
         fields = {c: v for c, v in fields.items() if not (v is None or isinstance(v, str) and not v.strip())}
-        row = _table_row(RawApplicant(fields, first_row + int(i), "", True, columns), plan, indicator_names,
-                         source, ids, None)
-        outcome = evaluate_row(plan, row, source)
-        if outcome is None:
-            good[i] = False
-            bad_rows.append(first_row + int(i))
-            problems.extend(row.problems)
-            continue
-        redone.append(i)
-        for name in names:
-            redone_texts[name].append(result_text(outcome.results.get(name, Missing())))
-    cells = _patched(cells, redone, redone_texts, table.num_rows)
+        return _table_row(RawApplicant(fields, first_row + int(i), "", True, columns), plan, indicator_names,
+                          source, ids, None)
+
+    cells, problems, bad_rows = _redone(plan, ((i, row_at(i)) for i in redo), cells, good, source)
     arrays = {"row": np.arange(first_row, first_row + table.num_rows, dtype=np.int64),
               "key": _keys(table, inputs, ids)}
     for c in ids:
@@ -93,14 +84,27 @@ def assemble(batch_plan, table, cells, unsure, first_row: int, source: str):
                        len(redo))
 
 
-def _patched(cells: dict, rows: list, texts: dict, n: int) -> dict:
-    """`cells` with `rows` replaced by the texts the scalar path wrote for them."""
-    if not rows:
-        return cells
-    mask = np.zeros(n, dtype=bool)
-    mask[rows] = True
-    return {name: pc.replace_with_mask(column, pa.array(mask), pa.array(texts[name], pa.string()))
-            for name, column in cells.items()}
+def _redone(plan, indexed_rows, cells: dict, good, source: str):
+    """(cells, problems, bad row numbers or keys) after evaluating the given (index, `Row`) one by
+    one: a row's cells become the scalar path's texts, or, when it fails, `good` turns False there
+    and its problems are kept."""
+    problems, bad_rows, redone, texts = [], [], [], {name: [] for name in cells}
+    for i, row in indexed_rows:
+        outcome = evaluate_row(plan, row, source)
+        if outcome is None:
+            good[i] = False
+            bad_rows.append(row.row if row.row is not None else row.key)
+            problems.extend(row.problems)
+            continue
+        redone.append(i)
+        for name in cells:
+            texts[name].append(result_text(outcome.results.get(name, Missing())))
+    if redone:
+        mask = np.zeros(len(good), dtype=bool)
+        mask[redone] = True
+        cells = {name: pc.replace_with_mask(column, pa.array(mask), pa.array(texts[name], pa.string()))
+                 for name, column in cells.items()}
+    return cells, problems, bad_rows
 
 
 def assemble_values(batch_plan, rows: list, cells, unsure, source: str):
@@ -108,24 +112,11 @@ def assemble_values(batch_plan, rows: list, cells, unsure, source: str):
     grouped vehicle records): `row` and `key` as they are, then the results; rows the batch
     is unsure of are evaluated by the scalar path, which says why a bad one fails."""
     from engine.batch import BatchResult
-    names = list(cells)
     good = np.ones(len(rows), dtype=bool)
-    problems, bad_rows = [], []
-    redone, redone_texts = [], {name: [] for name in names}
-    for i in np.flatnonzero(unsure):
-        row = rows[i]
-        outcome = evaluate_row(batch_plan.plan, row, source)
-        if outcome is None:
-            good[i] = False
-            bad_rows.append(row.row if row.row is not None else row.key)
-            problems.extend(row.problems)
-            continue
-        redone.append(i)
-        for name in names:
-            redone_texts[name].append(result_text(outcome.results.get(name, Missing())))
+    cells, problems, bad_rows = _redone(batch_plan.plan, ((i, rows[i]) for i in np.flatnonzero(unsure)), cells,
+                                        good, source)
     arrays = {"row": pa.array([row.row for row in rows], type=pa.int64()),
-              "key": pa.array([row.key for row in rows], type=pa.string()),
-              **_patched(cells, redone, redone_texts, len(rows))}
+              "key": pa.array([row.key for row in rows], type=pa.string()), **cells}
     output = pa.table(arrays)
     return BatchResult(output if good.all() else output.filter(pa.array(good)), problems, tuple(bad_rows),
                        int(unsure.sum()))
